@@ -1,0 +1,5 @@
+//! Identity: users, roles and passwords.
+
+#[cfg(feature = "ssr")]
+pub mod password;
+pub mod roles;

@@ -1,0 +1,9 @@
+//! Top-level pages that belong to no single domain.
+
+mod home;
+mod module_page;
+mod not_found;
+
+pub use home::HomePage;
+pub use module_page::{AdminPage, ModulePage};
+pub use not_found::NotFound;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Every check of the project, in the order that fails fastest. Used by `make test` (and so by CI).
+#   scripts/test.sh            run everything
+#   scripts/test.sh --prepare  regenerate the .sqlx offline query cache instead of checking it
+# PostgreSQL: DATABASE_URL when set (a server where this role may create databases); otherwise an
+# embedded cluster under $OAP_TEST_DATA_DIR (default /tmp/oap-test-pg-<uid>), started and stopped here.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+mode="${1:-all}"
+
+export SQLX_OFFLINE=true
+# cargo-leptos builds the dev server with this flag; using it for every cargo command here lets the
+# tests, clippy and the end-to-end server share one set of compiled dependencies instead of three.
+export RUSTFLAGS="--cfg erase_components"
+export PATH="$root/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+started=$SECONDS
+
+scripts/bootstrap.sh test
+
+# The server binary that `cargo test --all-targets` builds (with the tests' feature set) serves the
+# database commands below and the end-to-end run, so the server is compiled once, not twice.
+server() { "$root/target/debug/server" "$@"; }
+
+if [ "$mode" != "--prepare" ]; then
+  step "cargo fmt --check"
+  cargo fmt --all --check
+
+  step "clippy (server build, warnings denied)"
+  cargo clippy --quiet -p app -p server --all-targets -- -D warnings
+  step "clippy (WASM build, warnings denied)"
+  cargo clippy --quiet -p frontend --target wasm32-unknown-unknown -- -D warnings
+fi
+
+step "build the server and the tests"
+cargo test --quiet -p app -p server --all-targets --no-run
+
+step "PostgreSQL"
+stop_embedded=""
+if [ -z "${DATABASE_URL:-}" ]; then
+  export OAP_DATA_DIR="${OAP_TEST_DATA_DIR:-${TMPDIR:-/tmp}/oap-test-pg-$(id -u)}"
+  DATABASE_URL="$(server embedded-db start)"
+  export DATABASE_URL
+  stop_embedded=1
+  echo "embedded cluster under $OAP_DATA_DIR" >&2
+else
+  echo "using DATABASE_URL" >&2
+fi
+cleanup() {
+  if [ -n "$stop_embedded" ]; then
+    server embedded-db stop || true
+  fi
+}
+trap cleanup EXIT
+
+# A migrated scratch database for the compile-time query checks.
+sqlx_url="$(server scratch-db oap_sqlx_check --migrate)"
+if [ "$mode" = "--prepare" ]; then
+  step "cargo sqlx prepare (writing .sqlx)"
+  SQLX_OFFLINE=false DATABASE_URL="$sqlx_url" cargo sqlx prepare --workspace -- -p app -p server --all-targets
+  exit 0
+fi
+step "sqlx offline cache is current"
+SQLX_OFFLINE=false DATABASE_URL="$sqlx_url" cargo sqlx prepare --workspace --check -- -p app -p server --all-targets
+
+step "unit and integration tests"
+cargo test -p app -p server --all-targets
+
+step "end-to-end tests in Chromium"
+cargo leptos build --frontend-only
+e2e_url="$(server scratch-db oap_e2e)"
+(cd end2end && DATABASE_URL="$e2e_url" OAP_SUPERADMIN_PASSWORD="e2e-super-admin-password" npx playwright test)
+
+printf '\nmake test: all checks passed in %ss\n' "$((SECONDS - started))" >&2

@@ -1,0 +1,119 @@
+//! Command line and environment configuration of the server binary.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// One Aftersales Platform server.
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about)]
+pub struct Cli {
+    /// Database settings.
+    #[command(flatten)]
+    pub db: DbConfig,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// PostgreSQL connection URL. When unset, the server runs its own PostgreSQL cluster from the
+    /// installed PostgreSQL binaries under `--data-dir`.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory for the embedded PostgreSQL cluster and other local state.
+    #[arg(long, env = "OAP_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Directory holding `initdb`, `pg_ctl` and `postgres`. Found automatically when unset.
+    #[arg(long, env = "OAP_PG_BIN_DIR", global = true)]
+    pub pg_bin_dir: Option<PathBuf>,
+
+    /// Operating-system user that owns the embedded cluster when the server runs as root
+    /// (PostgreSQL refuses to run as root).
+    #[arg(
+        long,
+        env = "OAP_PG_OS_USER",
+        default_value = "postgres",
+        global = true
+    )]
+    pub pg_os_user: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(
+        long,
+        env = "OAP_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub max_connections: u32,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations and serve the app (the default).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an administrator and print a generated one-time password.
+    CreateAdmin(CreateAdminArgs),
+    /// Manage the embedded PostgreSQL cluster on its own (used by `make test` without DATABASE_URL).
+    EmbeddedDb {
+        /// What to do with the cluster.
+        #[command(subcommand)]
+        action: EmbeddedDbAction,
+    },
+    /// Drop and recreate an empty database on the `DATABASE_URL` server and print its URL (for
+    /// tests: the end-to-end run and the sqlx cache check each get a clean one).
+    ScratchDb(ScratchDbArgs),
+}
+
+/// Options of `scratch-db`.
+#[derive(Debug, Clone, Args)]
+pub struct ScratchDbArgs {
+    /// Database name: lowercase letters, digits and underscores.
+    pub name: String,
+    /// Apply the migrations to it.
+    #[arg(long)]
+    pub migrate: bool,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Password for the super admin created on first start. When unset, one is generated and
+    /// printed once.
+    #[arg(long, env = "OAP_SUPERADMIN_PASSWORD", hide_env_values = true)]
+    pub superadmin_password: Option<String>,
+}
+
+/// Options of `create-admin`.
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    /// Sign-in email of the new administrator.
+    #[arg(long)]
+    pub email: String,
+    /// Full name.
+    #[arg(long)]
+    pub name: String,
+    /// `super_admin` or `manufacturer_admin`.
+    #[arg(long, default_value = "manufacturer_admin")]
+    pub role: String,
+    /// Read the password from the first line of standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Actions of `embedded-db`.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum EmbeddedDbAction {
+    /// Start the cluster (creating it if needed) and print a connection URL for its `postgres`
+    /// database; it keeps running after this command exits.
+    Start,
+    /// Stop the cluster.
+    Stop,
+}

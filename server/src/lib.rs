@@ -1,0 +1,8 @@
+//! The One Aftersales Platform server, as a library so integration tests can build the real router
+//! and database setup that the binary runs.
+
+pub mod admin;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod telemetry;
