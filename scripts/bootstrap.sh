@@ -89,4 +89,8 @@ if [ "$purpose" = "test" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
   fi
+  # A real SMTP server process (a local sink) for the mail delivery test; Debian's Python has it.
+  if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    apt_install python3-aiosmtpd
+  fi
 fi

@@ -4,9 +4,13 @@
 //! pages and `#[server]` functions. Server-only code sits behind the `ssr` feature; the browser build
 //! enables `hydrate`. The two are never built together.
 
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod modules;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -18,6 +22,10 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use auth::views::{
+    AccountPage, DevMailboxPage, ForgotPasswordPage, LoginPage, MfaChallengePage, MfaSetupPage,
+    ResetPasswordPage, SessionsPage,
+};
 use components::AppLayout;
 use pages::{AdminPage, HomePage, ModulePage, NotFound};
 use system::views::StatusPage;
@@ -49,6 +57,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    auth::views::provide_auth();
+    #[cfg(feature = "ssr")]
+    send_content_security_policy();
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title formatter=|page: String| format!("{page} · One Aftersales")/>
@@ -59,8 +70,35 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/modules/:slug") view=ModulePage/>
                     <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/system/status") view=StatusPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/login/mfa") view=MfaChallengePage/>
+                    <Route path=path!("/password/forgot") view=ForgotPasswordPage/>
+                    <Route path=path!("/password/reset") view=ResetPasswordPage/>
+                    <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/account/sessions") view=SessionsPage/>
+                    <Route path=path!("/account/mfa") view=MfaSetupPage/>
+                    <Route path=path!("/dev/mailbox") view=DevMailboxPage/>
                 </Routes>
             </AppLayout>
         </Router>
+    }
+}
+
+/// Sends the page's Content-Security-Policy, allowing only scripts that carry this response's nonce
+/// (Leptos puts it on its hydration and streaming scripts) and WASM compilation.
+#[cfg(feature = "ssr")]
+fn send_content_security_policy() {
+    use leptos::nonce::use_nonce;
+    if let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let policy = format!(
+            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }

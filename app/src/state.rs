@@ -4,6 +4,8 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
 
+use crate::auth::password::PasswordWorkers;
+use crate::auth::server::mfa::SecretBox;
 use crate::error::AppError;
 
 /// Shared server state. Cheap to clone: every field is a handle.
@@ -13,6 +15,23 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The PostgreSQL pool.
     pub pool: PgPool,
+    /// Identity settings fixed at start-up.
+    pub auth: AuthConfig,
+}
+
+/// Identity settings fixed at start-up (the rest live in the `settings` table).
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// The site is served over HTTPS: cookies get `Secure` and the `__Host-` prefix, and HSTS is sent.
+    pub https: bool,
+    /// The public base URL, for links in mail (no trailing slash).
+    pub public_url: String,
+    /// Encrypts TOTP secrets at rest.
+    pub secrets: SecretBox,
+    /// Without SMTP settings on a loopback address, mail is shown in the development mailbox.
+    pub dev_mailbox: bool,
+    /// Bounded password hashing.
+    pub passwords: PasswordWorkers,
 }
 
 /// The [`AppState`] of the request being served. Server functions call this rather than reaching

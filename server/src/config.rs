@@ -83,8 +83,32 @@ pub struct ScratchDbArgs {
 }
 
 /// Options of `serve`.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
+    /// The address users reach the site at, e.g. `https://portal.example.com`: links in mail use
+    /// it, and `https://` turns on Secure cookies with the `__Host-` prefix and HSTS. Defaults to
+    /// `http://` plus the listening address.
+    #[arg(long, env = "OAP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// 256-bit key (base64url) that encrypts TOTP secrets at rest. When unset, one is generated
+    /// into `<data dir>/secret.key` on first start.
+    #[arg(long, env = "OAP_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// SMTP server for outgoing mail, e.g. `smtp://user:pass@mail.example.com:587?tls=required`.
+    /// When unset, mail goes to the server log and, on a loopback address, to /dev/mailbox.
+    #[arg(long, env = "OAP_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The `From:` of outgoing mail.
+    #[arg(
+        long,
+        env = "OAP_MAIL_FROM",
+        default_value = "One Aftersales <no-reply@oneaftersales.invalid>"
+    )]
+    pub mail_from: String,
+
     /// Password for the super admin created on first start. When unset, one is generated and
     /// printed once.
     #[arg(long, env = "OAP_SUPERADMIN_PASSWORD", hide_env_values = true)]

@@ -1,18 +1,26 @@
 //! The HTTP surface: Leptos pages and server functions, health endpoints, static files, and the
-//! middleware every request passes through.
+//! middleware every request passes through (request ids, tracing, security headers, same-origin
+//! check, rate limits, authentication).
 
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
+use app::auth::model::AccessStage;
+use app::auth::server::session::MAX_USER_AGENT;
+use app::auth::server::{AuthSession, RequestMeta, cookie, session};
 use app::error::AppError;
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use http::{HeaderValue, StatusCode, header};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -31,8 +39,72 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The error body of a server function is small; anything larger is not an [`AppError`].
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// Paths anyone may open: sign-in, password reset, health, static assets.
+const PUBLIC_PATHS: &[&str] = &[
+    "/login",
+    "/password/forgot",
+    "/password/reset",
+    "/dev/mailbox",
+    "/healthz",
+    "/readyz",
+    "/favicon.svg",
+    "/robots.txt",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/me",
+    "/api/auth/password/forgot",
+    "/api/auth/password/reset",
+    "/api/dev/mailbox",
+];
+/// Static files cargo-leptos writes.
+const PUBLIC_PREFIXES: &[&str] = &["/pkg/"];
+/// What a session that still owes its second factor may reach.
+const MFA_STEP_PATHS: &[&str] = &["/login/mfa", "/api/auth/mfa/verify"];
+/// What a session that must first enrol a second factor may reach.
+const ENROLMENT_PATHS: &[&str] = &[
+    "/account/mfa",
+    "/api/auth/mfa/begin",
+    "/api/auth/mfa/confirm",
+];
+/// Endpoints that guess at credentials, limited per client IP.
+const RATE_LIMITED_PATHS: &[&str] = &[
+    "/api/auth/login",
+    "/api/auth/password/forgot",
+    "/api/auth/password/reset",
+    "/api/auth/mfa/verify",
+];
+
+/// Per-IP limiter of the credential endpoints.
+#[derive(Clone)]
+pub struct AuthRateLimit {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl AuthRateLimit {
+    /// Allows `per_minute` requests per minute per IP, in bursts of up to that many.
+    pub fn per_minute(per_minute: u32) -> Self {
+        let n = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
+        Self {
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(n))),
+        }
+    }
+
+    /// Reads `security.auth_rate_limit_per_minute` (30 when unset).
+    pub async fn from_settings(pool: &sqlx::PgPool) -> anyhow::Result<Self> {
+        let value = sqlx::query_scalar!(
+            "SELECT value FROM settings WHERE category = 'security' AND key = 'auth_rate_limit_per_minute'"
+        )
+        .fetch_optional(pool)
+        .await?
+        .flatten()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(30);
+        Ok(Self::per_minute(value))
+    }
+}
+
 /// The complete application router over `state`.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     Router::new()
@@ -40,7 +112,18 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Innermost first (axum layers wrap what came before).
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            rate_limit,
+            limit_credential_endpoints,
+        ))
+        .layer(middleware::from_fn(same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            state.auth.https,
+            security_headers,
+        ))
         .layer(
             // Outermost first: every request gets an id before it is traced, and the id is echoed
             // on the response whatever happens further in.
@@ -90,17 +173,213 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+fn error_response(err: &AppError) -> Response {
+    let mut response = (err.status(), axum::Json(err)).into_response();
+    if let AppError::RateLimited { retry_after_secs } = err
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+fn peer_ip(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
+}
+
+/// Resolves the session cookie once per request, puts the session and the client's IP and user
+/// agent into the request for server functions, and keeps everyone out of what they may not reach
+/// yet: signed-out visitors go to sign-in (pages) or get 401 (server functions); a session owing
+/// its second factor or its enrolment reaches only that step.
+async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let meta = RequestMeta {
+        ip: peer_ip(&request).map(|ip| ip.to_string()),
+        user_agent: user_agent(request.headers()),
+    };
+    let token = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| cookie::token_from_header(h, state.auth.https));
+    let session: Option<AuthSession> = match token {
+        Some(token) => match state.pool.acquire().await {
+            Ok(mut conn) => match session::resolve(&mut conn, &token).await {
+                Ok(s) => s,
+                Err(err) => return error_response(&err),
+            },
+            Err(err) => return error_response(&AppError::from(err)),
+        },
+        None => None,
+    };
+    request.extensions_mut().insert(meta);
+    let stage = session.as_ref().map(|s| s.user.stage);
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+
+    let path = request.uri().path().to_owned();
+    if PUBLIC_PATHS.contains(&path.as_str()) || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
+    {
+        return next.run(request).await;
+    }
+    let (allowed, step_page) = match stage {
+        Some(AccessStage::Full) => return next.run(request).await,
+        None => (false, "/login"),
+        Some(AccessStage::MfaPending) => (MFA_STEP_PATHS.contains(&path.as_str()), "/login/mfa"),
+        Some(AccessStage::MfaEnrolmentRequired) => {
+            (ENROLMENT_PATHS.contains(&path.as_str()), "/account/mfa")
+        }
+    };
+    if allowed {
+        return next.run(request).await;
+    }
+    if is_api(&path) {
+        let err = match stage {
+            None => AppError::Unauthenticated,
+            Some(_) => AppError::Forbidden {
+                reason: "Finish signing in first.".into(),
+            },
+        };
+        return error_response(&err);
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        return error_response(&AppError::Unauthenticated);
+    }
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let target = if wanted == "/" {
+        step_page.to_owned()
+    } else {
+        format!("{step_page}?next={}", urlencoding::encode(&wanted))
+    };
+    Redirect::to(&target).into_response()
+}
+
+/// Refuses state-changing requests that another site's page could have made the browser send
+/// (Leptos server functions have no CSRF protection of their own): a non-GET request must come
+/// from this site, by `Sec-Fetch-Site` or, from browsers that do not send it, by `Origin`.
+async fn same_origin_only(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let same_origin = match (fetch_site, origin) {
+        (Some(site), _) => site == "same-origin" || site == "none",
+        (None, Some(origin)) => host.is_some_and(|host| {
+            origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+        }),
+        (None, None) => false,
+    };
+    if same_origin {
+        return next.run(request).await;
+    }
+    tracing::warn!(?origin, ?fetch_site, ?host, "refused a cross-site request");
+    error_response(&AppError::Forbidden {
+        reason: "This request did not come from this site.".into(),
+    })
+}
+
+/// Per-IP rate limit of the endpoints that test credentials.
+async fn limit_credential_endpoints(
+    State(limit): State<AuthRateLimit>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST || !RATE_LIMITED_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let ip = peer_ip(&request).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    match limit.limiter.check_key(&ip) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            tracing::warn!(%ip, "rate limit reached on a credential endpoint");
+            error_response(&AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            })
+        }
+    }
+}
+
+/// Headers every response carries. HTML pages set their own nonce-based CSP (see `app`); anything
+/// else gets a policy that allows nothing.
+async fn security_headers(State(https): State<bool>, request: Request, next: Next) -> Response {
+    let cacheable = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        // Same-origin: forms posted before hydration are sent back to their page (Leptos uses the
+        // Referer), while no URL (a reset link's token, say) ever leaks to another site.
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    response
+}
+
 /// Server functions answer every error with 500; this gives a failed call the status its
 /// [`AppError`] names (401, 403, 422, ...), so clients, logs and tests see what really happened.
 async fn server_fn_error_status(request: Request, next: Next) -> Response {
-    let is_server_fn = request.uri().path().starts_with("/api/");
+    let api = is_api(request.uri().path());
     let response = next.run(request).await;
-    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+    if !api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
-        parts.status = StatusCode::INTERNAL_SERVER_ERROR;
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {

@@ -5,4 +5,6 @@ pub mod admin;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod mail;
+pub mod secrets;
 pub mod telemetry;

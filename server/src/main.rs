@@ -3,20 +3,30 @@
 use std::io::BufRead;
 
 use anyhow::Context;
-use app::state::AppState;
+use app::auth::password::PasswordWorkers;
+use app::auth::server::mfa::SecretBox;
+use app::state::{AppState, AuthConfig};
 use clap::Parser;
-use leptos::prelude::get_configuration;
+use leptos::prelude::{LeptosOptions, get_configuration};
 use server::admin::{self, InitialPassword};
 use server::config::{
     Cli, Command, CreateAdminArgs, DbConfig, EmbeddedDbAction, ScratchDbArgs, ServeArgs,
 };
 use server::db::{self, Database, embedded::EmbeddedPostgres};
+use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     server::telemetry::init();
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    let command = match cli.command {
+        Some(command) => command,
+        // No subcommand means `serve`, with its options from the environment.
+        None => Cli::parse_from(["server", "serve"])
+            .command
+            .expect("serve parses"),
+    };
+    match command {
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Migrate => {
             let database = Database::connect(&cli.db).await?;
@@ -31,13 +41,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
-    // cargo-leptos passes the site layout in LEPTOS_* variables; started by hand from the repository,
-    // the binary reads the same settings from Cargo.toml.
-    let from_manifest = std::env::var_os("LEPTOS_OUTPUT_NAME").is_none()
-        && std::path::Path::new("Cargo.toml").is_file();
-    let leptos_options = get_configuration(from_manifest.then_some("Cargo.toml"))
-        .context("reading the Leptos configuration (LEPTOS_* variables or Cargo.toml)")?
-        .leptos_options;
+    let leptos_options = leptos_options()?;
     let addr = leptos_options.site_addr;
 
     let database = Database::connect(config).await?;
@@ -48,24 +52,85 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         {
             announce_super_admin(&initial);
         }
+        let public_url = args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let key = server::secrets::load_or_create(args.secret_key.as_deref(), &config.data_dir)?;
+        let mailer = server::mail::Mailer::new(args.smtp_url.as_deref(), &args.mail_from)?;
+        let dev_mailbox =
+            matches!(mailer, server::mail::Mailer::DevMailbox) && addr.ip().is_loopback();
+        if matches!(mailer, server::mail::Mailer::DevMailbox) {
+            tracing::warn!(
+                "OAP_SMTP_URL is unset: mail goes to this log{}",
+                if dev_mailbox {
+                    " and to /dev/mailbox"
+                } else {
+                    ""
+                }
+            );
+        }
+        let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let state = AppState {
             leptos_options,
             pool: database.pool.clone(),
+            auth: AuthConfig {
+                https: public_url.starts_with("https://"),
+                public_url,
+                secrets: SecretBox::new(&key),
+                dev_mailbox,
+                passwords: PasswordWorkers::new(workers),
+            },
         };
-        let app = server::http::router(state);
+        let rate_limit = server::http::AuthRateLimit::from_settings(&database.pool).await?;
+        let app = server::http::router(state, rate_limit);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
+        let stop = CancellationToken::new();
+        let mail_worker = server::mail::spawn_worker(database.pool.clone(), mailer, stop.clone());
         tracing::info!("listening on http://{addr}");
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP");
+        stop.cancel();
+        let _ = mail_worker.await;
+        served
     }
     .await;
     // Whatever happened, stop the embedded cluster cleanly before exiting.
     let stopped = database.shutdown().await;
     result.and(stopped)
+}
+
+/// The site layout: from the LEPTOS_* variables cargo-leptos sets, or, when the binary is started
+/// by hand, the same defaults as `[[workspace.metadata.leptos]]` (with LEPTOS_SITE_ADDR and
+/// LEPTOS_SITE_ROOT still honoured).
+fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        return Ok(get_configuration(None)
+            .context("reading the Leptos configuration (LEPTOS_* variables)")?
+            .leptos_options);
+    }
+    let addr: std::net::SocketAddr = match std::env::var("LEPTOS_SITE_ADDR") {
+        Ok(value) => value
+            .parse()
+            .context("LEPTOS_SITE_ADDR must be host:port")?,
+        Err(_) => ([127, 0, 0, 1], 3000).into(),
+    };
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    Ok(LeptosOptions::builder()
+        .output_name(app::OUTPUT_NAME)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build())
 }
 
 fn announce_super_admin(initial: &InitialPassword) {

@@ -1,28 +1,12 @@
 //! The real router on a real port: health endpoints, the status page, server functions and 404.
 
-use app::state::AppState;
-use leptos::prelude::LeptosOptions;
-use sqlx::PgPool;
+mod common;
 
-/// Serves the application router over `pool` on a free port and returns its base URL.
-async fn start(pool: PgPool) -> String {
-    let leptos_options = LeptosOptions::builder()
-        .output_name(app::OUTPUT_NAME)
-        .site_root("target/site")
-        .build();
-    let router = server::http::router(AppState {
-        leptos_options,
-        pool,
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
-}
+use sqlx::PgPool;
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn health_and_readiness_answer_and_every_response_carries_a_request_id(pool: PgPool) {
-    let base = start(pool).await;
+    let base = common::start(pool).await;
     let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(health.status(), 200);
     assert!(health.headers().contains_key("x-request-id"));
@@ -34,7 +18,7 @@ async fn health_and_readiness_answer_and_every_response_carries_a_request_id(poo
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn readiness_fails_when_the_database_is_gone(pool: PgPool) {
-    let base = start(pool.clone()).await;
+    let base = common::start(pool.clone()).await;
     pool.close().await;
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 503);
@@ -48,8 +32,19 @@ async fn the_status_page_renders_database_facts_from_postgresql(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    let base = start(pool).await;
-    let page = reqwest::get(format!("{base}/system/status")).await.unwrap();
+    common::user(&pool, "ops@example.com", "manufacturer_admin", None).await;
+    sqlx::query("UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let base = common::start(pool).await;
+    let client = common::client(&base);
+    common::sign_in(&client, &base, "ops@example.com").await;
+    let page = client
+        .get(format!("{base}/system/status"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("System status"));
@@ -65,16 +60,37 @@ async fn the_status_page_renders_database_facts_from_postgresql(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
-async fn the_ping_server_function_answers_json(pool: PgPool) {
-    let base = start(pool).await;
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{base}/api/system/ping"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
+async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401(pool: PgPool) {
+    let base = common::start(pool).await;
+    let client = common::client(&base);
+    let page = client
+        .get(format!("{base}/system/status?x=1"))
         .send()
         .await
         .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/login?next=%2Fsystem%2Fstatus%3Fx%3D1",
+        "sign-in returns to the page asked for"
+    );
+    let ping = common::call(&client, &base, "system/ping", &[]).await;
+    assert_eq!(ping.status(), 401);
+    let body: serde_json::Value = ping.json().await.unwrap();
+    assert_eq!(body["kind"], "unauthenticated");
+
+    let login = client.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200, "the sign-in page itself is public");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_ping_server_function_answers_json_when_signed_in(pool: PgPool) {
+    let dealer = common::dealer(&pool, "D1", "active").await;
+    common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
+    let base = common::start(pool).await;
+    let client = common::client(&base);
+    common::sign_in(&client, &base, "head@dealer.example").await;
+    let response = common::call(&client, &base, "system/ping", &[]).await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["database_micros"].as_u64().is_some(), "{body}");
@@ -82,16 +98,24 @@ async fn the_ping_server_function_answers_json(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn unknown_pages_and_unknown_modules_answer_404_with_a_page(pool: PgPool) {
-    let base = start(pool).await;
+    let dealer = common::dealer(&pool, "D1", "active").await;
+    common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
+    let base = common::start(pool).await;
+    let client = common::client(&base);
+    common::sign_in(&client, &base, "head@dealer.example").await;
     for path in ["/no/such/page", "/modules/payroll"] {
-        let page = reqwest::get(format!("{base}{path}")).await.unwrap();
+        let page = client.get(format!("{base}{path}")).send().await.unwrap();
         assert_eq!(page.status(), 404, "{path}");
         assert!(
             page.text().await.unwrap().contains("Page not found"),
             "{path}"
         );
     }
-    let module = reqwest::get(format!("{base}/modules/pcc")).await.unwrap();
+    let module = client
+        .get(format!("{base}/modules/pcc"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(module.status(), 200);
     assert!(
         module

@@ -1,5 +1,11 @@
-//! Identity: users, roles and passwords.
+//! Identity: users, roles, passwords, sessions, the second factor and password reset.
 
+pub mod api;
+pub mod model;
 #[cfg(feature = "ssr")]
 pub mod password;
+pub mod policy;
 pub mod roles;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod views;

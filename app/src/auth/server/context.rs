@@ -1,0 +1,50 @@
+//! The per-request facts the server's middleware establishes once, and server functions read.
+
+use http::request::Parts;
+use leptos::prelude::use_context;
+use uuid::Uuid;
+
+use crate::auth::model::{AccessStage, CurrentUser};
+use crate::error::AppError;
+
+/// Who is asking: client IP and user agent, for audit rows and session records.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The peer address (the server trusts no forwarding header).
+    pub ip: Option<String>,
+    /// The `User-Agent` header, truncated.
+    pub user_agent: Option<String>,
+}
+
+/// A live session, resolved from the session cookie by the authentication middleware.
+#[derive(Debug, Clone)]
+pub struct AuthSession {
+    /// `session_logs.id`.
+    pub session_id: Uuid,
+    /// The user, and how far through sign-in this session is.
+    pub user: CurrentUser,
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// The request's [`RequestMeta`] (empty outside a request).
+pub fn request_meta() -> RequestMeta {
+    parts()
+        .and_then(|p| p.extensions.get::<RequestMeta>().cloned())
+        .unwrap_or_default()
+}
+
+/// The request's session at whatever stage, if any.
+pub fn current_session() -> Option<AuthSession> {
+    parts().and_then(|p| p.extensions.get::<AuthSession>().cloned())
+}
+
+/// The fully signed-in session, or 401. The first line of every protected server function.
+pub fn require_user() -> Result<AuthSession, AppError> {
+    match current_session() {
+        Some(s) if s.user.stage == AccessStage::Full => Ok(s),
+        _ => Err(AppError::Unauthenticated),
+    }
+}

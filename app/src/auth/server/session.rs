@@ -1,0 +1,356 @@
+//! Sessions on the seed's `session_logs`: created at sign-in, resolved on every request, ended by
+//! logout, revocation, timeouts, password changes, deactivation.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::context::{AuthSession, RequestMeta};
+use super::tokens;
+use crate::audit::{self, AuditEntry};
+use crate::auth::model::{AccessStage, CurrentUser, SessionSummary};
+use crate::auth::roles::{Role, UserType};
+use crate::error::AppError;
+
+/// Writes to `last_seen_at` at most this often per session: the idle timeout is in minutes, and a
+/// write on every request would turn every page view into a database write.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// How long a session that still owes its second factor may wait for it.
+const MFA_PENDING_TTL: Duration = Duration::minutes(10);
+/// Longest user agent kept.
+pub const MAX_USER_AGENT: usize = 512;
+
+/// Why a session ended (`session_logs.ended_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The user signed out.
+    Logout,
+    /// The user (or an admin) ended it from a sessions list.
+    Revoked,
+    /// Idle or absolute timeout.
+    Expired,
+    /// The password was changed.
+    PasswordChanged,
+    /// The password was reset.
+    PasswordReset,
+    /// The user was deactivated.
+    Deactivated,
+    /// The user's dealer is inactive or suspended.
+    DealerBlocked,
+}
+
+impl EndReason {
+    /// The stored value.
+    pub const fn key(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::Revoked => "revoked",
+            EndReason::Expired => "expired",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::PasswordReset => "password_reset",
+            EndReason::Deactivated => "deactivated",
+            EndReason::DealerBlocked => "dealer_blocked",
+        }
+    }
+}
+
+/// Session timeouts, from `settings`.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// Without a request for this long, the session ends.
+    pub idle: Duration,
+    /// This long after sign-in, the session ends regardless.
+    pub absolute: Duration,
+}
+
+/// Starts a session for `user_id` and returns its id and the cookie token (only its hash is kept).
+pub async fn create(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    meta: &RequestMeta,
+    mfa_pending: bool,
+) -> Result<(Uuid, String), AppError> {
+    let (token, hash) = tokens::new_token();
+    let timeouts = timeouts(conn).await?;
+    let now = Utc::now().naive_utc();
+    let expires_at = now
+        + if mfa_pending {
+            MFA_PENDING_TTL
+        } else {
+            timeouts.absolute
+        };
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO session_logs (user_id, token_hash, ip_address, user_agent, login_at, last_seen_at, expires_at, mfa_pending)
+           VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id"#,
+        user_id,
+        hash,
+        meta.ip.as_deref(),
+        meta.user_agent.as_deref(),
+        now,
+        expires_at,
+        mfa_pending
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((id, token))
+}
+
+/// Reads the idle and absolute timeouts from `settings` (30 minutes and 12 hours when unset).
+pub async fn timeouts(conn: &mut PgConnection) -> Result<Timeouts, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT value FROM settings WHERE category = 'session' AND key = 'idle_timeout_minutes') AS idle,
+             (SELECT value FROM settings WHERE category = 'session' AND key = 'absolute_timeout_hours') AS absolute"#
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Timeouts {
+        idle: Duration::minutes(parse_setting(row.idle.as_deref(), 30)),
+        absolute: Duration::hours(parse_setting(row.absolute.as_deref(), 12)),
+    })
+}
+
+/// The roles that must enrol a second factor (`security.mfa_required_roles`).
+pub async fn mfa_required_roles(conn: &mut PgConnection) -> Result<Vec<Role>, AppError> {
+    let value = sqlx::query_scalar!(
+        "SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles'"
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    Ok(parse_roles(
+        value.as_deref().unwrap_or("super_admin,manufacturer_admin"),
+    ))
+}
+
+fn parse_roles(value: &str) -> Vec<Role> {
+    value
+        .split(',')
+        .filter_map(|r| Role::from_key(r.trim()))
+        .collect()
+}
+
+fn parse_setting(value: Option<&str>, default: i64) -> i64 {
+    value
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(default)
+}
+
+/// The live session whose token hashes to `token_hash`, with its user. Ends (and audits) sessions
+/// found expired, or whose user or dealer may no longer sign in.
+pub async fn resolve(
+    conn: &mut PgConnection,
+    token: &str,
+) -> Result<Option<AuthSession>, AppError> {
+    let hash = tokens::hash_token(token);
+    let Some(row) = sqlx::query!(
+        r#"SELECT s.id, s.user_id AS "user_id!", s.login_at AS "login_at!", s.last_seen_at, s.expires_at,
+                  s.mfa_pending, u.email, u.name, u.role, u.user_type, u.dealer_id,
+                  COALESCE(u.is_active, false) AS "user_active!", u.mfa_enabled_at IS NOT NULL AS "mfa_enabled!",
+                  d.status AS "dealer_status?",
+                  (SELECT value FROM settings WHERE category = 'session' AND key = 'idle_timeout_minutes') AS idle,
+                  (SELECT value FROM settings WHERE category = 'session' AND key = 'absolute_timeout_hours') AS absolute,
+                  (SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles') AS mfa_roles
+             FROM session_logs s
+             JOIN users u ON u.id = s.user_id
+             LEFT JOIN dealers d ON d.id = u.dealer_id
+            WHERE s.token_hash = $1 AND s.is_active IS TRUE"#,
+        hash
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+
+    let now = Utc::now().naive_utc();
+    let idle = Duration::minutes(parse_setting(row.idle.as_deref(), 30));
+    let absolute = Duration::hours(parse_setting(row.absolute.as_deref(), 12));
+    let ended = if now >= row.expires_at
+        || now >= row.login_at + absolute
+        || now >= row.last_seen_at + idle
+    {
+        Some(EndReason::Expired)
+    } else if !row.user_active {
+        Some(EndReason::Deactivated)
+    } else if row.dealer_status.as_deref().is_some_and(|s| s != "active") {
+        Some(EndReason::DealerBlocked)
+    } else {
+        None
+    };
+    if let Some(reason) = ended {
+        end(conn, row.id, reason, &RequestMeta::default(), None).await?;
+        return Ok(None);
+    }
+
+    if now - row.last_seen_at >= TOUCH_EVERY {
+        sqlx::query!(
+            "UPDATE session_logs SET last_seen_at = $2 WHERE id = $1",
+            row.id,
+            now
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let role = Role::from_key(&row.role)
+        .ok_or_else(|| AppError::internal(format_args!("unknown role {}", row.role)))?;
+    let user_type = if row.user_type == "dealer" {
+        UserType::Dealer
+    } else {
+        UserType::Manufacturer
+    };
+    let stage = if row.mfa_pending {
+        AccessStage::MfaPending
+    } else if !row.mfa_enabled
+        && parse_roles(
+            row.mfa_roles
+                .as_deref()
+                .unwrap_or("super_admin,manufacturer_admin"),
+        )
+        .contains(&role)
+    {
+        AccessStage::MfaEnrolmentRequired
+    } else {
+        AccessStage::Full
+    };
+    Ok(Some(AuthSession {
+        session_id: row.id,
+        user: CurrentUser {
+            id: row.user_id,
+            email: row.email,
+            name: row.name,
+            role,
+            user_type,
+            dealer_id: row.dealer_id,
+            mfa_enabled: row.mfa_enabled,
+            stage,
+        },
+    }))
+}
+
+/// Ends one session (if still live) and audits it. `actor` is who ended it, when not the system.
+pub async fn end(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+    reason: EndReason,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+) -> Result<bool, AppError> {
+    let user_id = sqlx::query_scalar!(
+        r#"UPDATE session_logs SET is_active = false, logout_at = CURRENT_TIMESTAMP, ended_reason = $2
+            WHERE id = $1 AND is_active IS TRUE RETURNING user_id"#,
+        session_id,
+        reason.key()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(user_id) = user_id else {
+        return Ok(false);
+    };
+    audit::record(
+        conn,
+        meta,
+        AuditEntry::new(
+            actor.or(user_id),
+            "auth.session_ended",
+            "session",
+            Some(session_id),
+        )
+        .with_new(serde_json::json!({ "reason": reason.key(), "user_id": user_id })),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Ends every live session of `user_id` except `keep`, auditing each; returns how many ended.
+pub async fn end_all(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    reason: EndReason,
+    meta: &RequestMeta,
+    actor: Option<Uuid>,
+) -> Result<usize, AppError> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id FROM session_logs
+            WHERE user_id = $1 AND is_active IS TRUE AND ($2::uuid IS NULL OR id <> $2)
+            FOR UPDATE"#,
+        user_id,
+        keep
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut ended = 0;
+    for id in ids {
+        if end(conn, id, reason, meta, actor).await? {
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// The live sessions of `user_id`, newest first.
+pub async fn list_for_user(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    current: Uuid,
+) -> Result<Vec<SessionSummary>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT id, user_agent, ip_address, login_at AS "login_at!", last_seen_at
+             FROM session_logs
+            WHERE user_id = $1 AND is_active IS TRUE AND NOT mfa_pending
+            ORDER BY login_at DESC"#,
+        user_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionSummary {
+            current: r.id == current,
+            id: r.id,
+            user_agent: r.user_agent,
+            ip_address: r.ip_address,
+            login_at: r.login_at,
+            last_seen_at: r.last_seen_at,
+        })
+        .collect())
+}
+
+/// Turns a session that owed its second factor into a full one, with the full lifetime.
+pub async fn complete_mfa(conn: &mut PgConnection, session_id: Uuid) -> Result<(), AppError> {
+    let absolute = timeouts(conn).await?.absolute;
+    let now: NaiveDateTime = Utc::now().naive_utc();
+    sqlx::query!(
+        "UPDATE session_logs SET mfa_pending = false, last_seen_at = $2, expires_at = $3 WHERE id = $1",
+        session_id,
+        now,
+        now + absolute
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_fall_back_to_defaults_when_missing_or_nonsense() {
+        assert_eq!(parse_setting(Some("45"), 30), 45);
+        assert_eq!(parse_setting(Some("-5"), 30), 30);
+        assert_eq!(parse_setting(Some("soon"), 30), 30);
+        assert_eq!(parse_setting(None, 30), 30);
+    }
+
+    #[test]
+    fn mfa_roles_ignore_unknown_keys() {
+        assert_eq!(
+            parse_roles("super_admin, janitor ,service_head"),
+            vec![Role::SuperAdmin, Role::ServiceHead]
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! Outgoing mail (server only). Mail is written to `mail_outbox` in the transaction that causes it;
+//! the server's worker delivers it over SMTP, or, without SMTP settings, to the server log and the
+//! development mailbox.
+
+use sqlx::PgConnection;
+
+use crate::error::AppError;
+
+/// Queues a plain-text mail.
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "INSERT INTO mail_outbox (to_address, subject, body) VALUES ($1, $2, $3)",
+        to,
+        subject,
+        body
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

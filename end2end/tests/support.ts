@@ -1,0 +1,60 @@
+import { createHmac } from "node:crypto";
+import { expect, type Page } from "@playwright/test";
+
+/** The super admin the end-to-end server creates on first start (scripts/test.sh sets the password). */
+export const ADMIN_EMAIL = "superadmin@oneaftersales.com";
+export const ADMIN_PASSWORD = process.env.OAP_SUPERADMIN_PASSWORD ?? "e2e-super-admin-password";
+
+function base32Decode(input: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of input.replace(/=+$/, "").toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    bits += v.toString(2).padStart(5, "0");
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) for time step `step`, as an authenticator app computes it. */
+export function totp(secretBase32: string, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", base32Decode(secretBase32)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return code.toString().padStart(6, "0");
+}
+
+let lastStep = 0;
+
+/**
+ * A code the server has not accepted before: the server refuses a time step it has already seen,
+ * so when the current step was used, wait for the next one (at most 30 s).
+ */
+export async function freshCode(secret: string): Promise<string> {
+  for (;;) {
+    const step = Math.floor(Date.now() / 1000 / 30);
+    if (step > lastStep) {
+      lastStep = step;
+      return totp(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Signs in through the form (on the sign-in page already open, or a fresh one); stops at whatever comes next. */
+export async function signIn(page: Page, email: string, password: string, { stay = false } = {}) {
+  if (!stay) await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Signs out with the header button and waits for the sign-in page. */
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+}
