@@ -15,10 +15,13 @@ help: ## List the targets
 
 run: ## Build (release) and serve the app at http://127.0.0.1:3000
 	@scripts/bootstrap.sh run
-	cargo leptos serve --release
+	OAP_DEV_MAILBOX=$${OAP_DEV_MAILBOX:-true} cargo leptos serve --release
 
 test: ## Run every test and check (fmt, clippy, sqlx cache, unit, integration, end-to-end)
 	@scripts/test.sh
+
+bench: ## Measure performance on the release build (login latency p50/p99 at 1 and 16 clients)
+	@scripts/bench.sh
 
 bootstrap: ## Install missing tools only
 	@scripts/bootstrap.sh test

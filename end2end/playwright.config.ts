@@ -48,6 +48,7 @@ export default defineConfig({
           LEPTOS_SITE_PKG_DIR: "pkg",
           LEPTOS_SITE_ADDR: addr,
           LEPTOS_RELOAD_PORT: "3101",
+          OAP_DEV_MAILBOX: "true",
         },
       },
 });

@@ -2,7 +2,8 @@
 # Installs what `make run` and `make test` need and is missing; silent when everything is there.
 # Safe to run any number of times. Usage: scripts/bootstrap.sh [run|test]
 #   run:  toolchain, cargo-leptos, wasm-bindgen-cli, wasm-opt, PostgreSQL server binaries
-#   test: all of the above plus sqlx-cli, Playwright (npm) and Debian's Chromium
+#   test: all of the above plus sqlx-cli, Playwright (npm), Debian's Chromium and an SMTP sink
+#   bench: run's tools plus wrk and curl
 set -euo pipefail
 
 purpose="${1:-test}"
@@ -79,6 +80,11 @@ if [ -z "${DATABASE_URL:-}" ] && [ -z "${OAP_PG_BIN_DIR:-}" ]; then
     say "creating the system user ${OAP_PG_OS_USER:-postgres} that runs the embedded PostgreSQL"
     useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin "${OAP_PG_OS_USER:-postgres}"
   fi
+fi
+
+if [ "$purpose" = "bench" ]; then
+  have wrk || apt_install wrk
+  have curl || apt_install curl
 fi
 
 if [ "$purpose" = "test" ]; then

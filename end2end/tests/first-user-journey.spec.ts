@@ -64,7 +64,7 @@ test("the status page shows the database and migrations, hydrates, and logs no e
   await expect(page.getByTestId("database-version")).toContainText("PostgreSQL");
   const migrations = page.getByRole("table");
   await expect(migrations.getByRole("row", { name: /seed schema/ })).toBeVisible();
-  await expect(migrations.getByRole("row", { name: /identity/ })).toBeVisible();
+  await expect(migrations.getByRole("row", { name: /identity hardening/ })).toBeVisible();
 
   // The button is disabled in the server's HTML and enabled only by hydration.
   const probe = page.getByRole("button", { name: "Measure round trip" });

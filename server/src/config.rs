@@ -101,6 +101,17 @@ pub struct ServeArgs {
     #[arg(long, env = "OAP_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Credential requests (sign-in, reset, MFA) allowed per minute per IP; overrides the
+    /// `security.auth_rate_limit_per_minute` setting.
+    #[arg(long, env = "OAP_AUTH_RATE_LIMIT_PER_MINUTE")]
+    pub auth_rate_limit_per_minute: Option<u32>,
+
+    /// Keep undelivered mail readable at /dev/mailbox when no SMTP server is set (development
+    /// only: it shows reset links to anyone who can reach the site). Honoured only on a loopback
+    /// address over plain HTTP.
+    #[arg(long, env = "OAP_DEV_MAILBOX", default_value_t = false)]
+    pub dev_mailbox: bool,
+
     /// The `From:` of outgoing mail.
     #[arg(
         long,

@@ -71,7 +71,10 @@ const RATE_LIMITED_PATHS: &[&str] = &[
     "/api/auth/login",
     "/api/auth/password/forgot",
     "/api/auth/password/reset",
+    "/api/auth/password/change",
     "/api/auth/mfa/verify",
+    "/api/auth/mfa/confirm",
+    "/api/auth/mfa/disable",
 ];
 
 /// Per-IP limiter of the credential endpoints.
@@ -87,6 +90,11 @@ impl AuthRateLimit {
         Self {
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(n))),
         }
+    }
+
+    /// Forgets clients whose budget is full again, so the table does not grow without bound.
+    pub fn retain_recent(&self) {
+        self.limiter.retain_recent();
     }
 
     /// Reads `security.auth_rate_limit_per_minute` (30 when unset).
@@ -119,7 +127,10 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
             rate_limit,
             limit_credential_endpoints,
         ))
-        .layer(middleware::from_fn(same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            state.auth.https,
+            same_origin_only,
+        ))
         .layer(middleware::from_fn_with_state(
             state.auth.https,
             security_headers,
@@ -276,7 +287,7 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
 /// Refuses state-changing requests that another site's page could have made the browser send
 /// (Leptos server functions have no CSRF protection of their own): a non-GET request must come
 /// from this site, by `Sec-Fetch-Site` or, from browsers that do not send it, by `Origin`.
-async fn same_origin_only(request: Request, next: Next) -> Response {
+async fn same_origin_only(State(https): State<bool>, request: Request, next: Next) -> Response {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -290,9 +301,8 @@ async fn same_origin_only(request: Request, next: Next) -> Response {
     let same_origin = match (fetch_site, origin) {
         (Some(site), _) => site == "same-origin" || site == "none",
         (None, Some(origin)) => host.is_some_and(|host| {
-            origin
-                .split_once("://")
-                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
+            let scheme = if https { "https" } else { "http" };
+            origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"))
         }),
         (None, None) => false,
     };
@@ -380,10 +390,16 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
-        return Response::from_parts(parts, Body::empty());
+        // Not an AppError (they are small); the body could not be read back, so say so plainly.
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = err.status();
+        if let AppError::RateLimited { retry_after_secs } = err
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            parts.headers.insert(header::RETRY_AFTER, v);
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -47,24 +47,33 @@ impl Mailer {
     }
 }
 
+/// How long a claimed mail is reserved for the worker that claimed it; if that worker dies
+/// mid-send, another picks the mail up after this.
+const CLAIM_SECONDS: f64 = 300.0;
+
 /// Delivers what is due now; returns how many mails were delivered.
+///
+/// Mails are claimed in a short transaction (`SKIP LOCKED`, so several instances can run the
+/// worker), sent with no transaction open, and each outcome is recorded on its own: a slow SMTP
+/// server holds no locks, and one failure never re-sends the mails already delivered.
 pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<usize> {
-    let mut tx = pool.begin().await?;
-    // SKIP LOCKED: several server instances can run the worker without sending a mail twice.
     let due = sqlx::query!(
-        r#"SELECT id, to_address, subject, body FROM mail_outbox
-            WHERE sent_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP
-            ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED"#,
-        BATCH
+        r#"UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP + make_interval(secs => $2)
+            WHERE id IN (SELECT id FROM mail_outbox
+                          WHERE sent_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP
+                          ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, to_address, subject, body"#,
+        BATCH,
+        CLAIM_SECONDS
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
     let mut delivered = 0;
     for mail in due {
         let body = mail.body.unwrap_or_default();
         let result = match mailer {
             Mailer::DevMailbox => {
-                tracing::info!(to = %mail.to_address, subject = %mail.subject, "mail (no SMTP configured; see /dev/mailbox):\n{body}");
+                tracing::info!(to = %mail.to_address, subject = %mail.subject, "mail (no SMTP configured):\n{body}");
                 Ok("dev_mailbox")
             }
             Mailer::Smtp { transport, from } => {
@@ -83,25 +92,26 @@ pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<u
                     mail.id,
                     delivery
                 )
-                .execute(&mut *tx)
+                .execute(pool)
                 .await?;
                 delivered += 1;
             }
             Err(err) => {
                 tracing::warn!(id = %mail.id, "mail delivery failed, will retry: {err}");
+                // Waits 30 s, 1 min, 2 min, ... up to an hour between attempts.
                 sqlx::query!(
                     r#"UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
-                              next_attempt_at = CURRENT_TIMESTAMP + make_interval(secs => LEAST(3600, 30 * power(2, attempts)))
+                              next_attempt_at = CURRENT_TIMESTAMP
+                                + make_interval(secs => LEAST(3600, 30 * power(2, LEAST(attempts, 12))))
                         WHERE id = $1"#,
                     mail.id,
                     err.to_string()
                 )
-                .execute(&mut *tx)
+                .execute(pool)
                 .await?;
             }
         }
     }
-    tx.commit().await?;
     Ok(delivered)
 }
 

@@ -58,10 +58,21 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        let key = server::secrets::load_or_create(args.secret_key.as_deref(), &config.data_dir)?;
+        let has_mfa_secrets = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM users WHERE mfa_secret IS NOT NULL) AS "any!""#
+        )
+        .fetch_one(&database.pool)
+        .await?;
+        let key = server::secrets::load_or_create(
+            args.secret_key.as_deref(),
+            &config.data_dir,
+            !has_mfa_secrets,
+        )?;
         let mailer = server::mail::Mailer::new(args.smtp_url.as_deref(), &args.mail_from)?;
-        let dev_mailbox =
-            matches!(mailer, server::mail::Mailer::DevMailbox) && addr.ip().is_loopback();
+        let dev_mailbox = args.dev_mailbox
+            && matches!(mailer, server::mail::Mailer::DevMailbox)
+            && addr.ip().is_loopback()
+            && !public_url.starts_with("https://");
         if matches!(mailer, server::mail::Mailer::DevMailbox) {
             tracing::warn!(
                 "OAP_SMTP_URL is unset: mail goes to this log{}",
@@ -84,7 +95,20 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 passwords: PasswordWorkers::new(workers),
             },
         };
-        let rate_limit = server::http::AuthRateLimit::from_settings(&database.pool).await?;
+        let rate_limit = match args.auth_rate_limit_per_minute {
+            Some(n) => server::http::AuthRateLimit::per_minute(n),
+            None => server::http::AuthRateLimit::from_settings(&database.pool).await?,
+        };
+        let housekeeping = {
+            let rate_limit = rate_limit.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    rate_limit.retain_recent();
+                }
+            })
+        };
         let app = server::http::router(state, rate_limit);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -100,6 +124,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving HTTP");
         stop.cancel();
+        housekeeping.abort();
         let _ = mail_worker.await;
         served
     }

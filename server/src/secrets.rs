@@ -11,7 +11,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The key from `env_value` (base64url, 32 bytes), else from `<data_dir>/secret.key`, created if absent.
-pub fn load_or_create(env_value: Option<&str>, data_dir: &Path) -> anyhow::Result<[u8; 32]> {
+/// A key is generated only when `may_create`: with TOTP secrets already sealed under a key, a new
+/// one would silently lock every enrolled user out, so a missing key is an error then.
+pub fn load_or_create(
+    env_value: Option<&str>,
+    data_dir: &Path,
+    may_create: bool,
+) -> anyhow::Result<[u8; 32]> {
     if let Some(value) = env_value {
         return decode(value)
             .context("OAP_SECRET_KEY must be 32 bytes in base64url (43 characters)");
@@ -23,6 +29,11 @@ pub fn load_or_create(env_value: Option<&str>, data_dir: &Path) -> anyhow::Resul
         return decode(text.trim())
             .with_context(|| format!("{} is not a valid key", path.display()));
     }
+    anyhow::ensure!(
+        may_create,
+        "{} is missing, but users have two-factor secrets sealed under a key: restore the file or set OAP_SECRET_KEY",
+        path.display()
+    );
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let key: [u8; 32] = rand::random();
@@ -52,20 +63,30 @@ mod tests {
     fn a_generated_key_is_kept_private_and_reused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_create(None, dir.path()).unwrap();
+        let first = load_or_create(None, dir.path(), true).unwrap();
         let mode = std::fs::metadata(dir.path().join("secret.key"))
             .unwrap()
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
-        assert_eq!(load_or_create(None, dir.path()).unwrap(), first);
+        assert_eq!(load_or_create(None, dir.path(), true).unwrap(), first);
+    }
+
+    #[test]
+    fn a_missing_key_is_not_replaced_once_secrets_depend_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_or_create(None, dir.path(), false).is_err());
+        assert!(!dir.path().join("secret.key").exists());
     }
 
     #[test]
     fn the_environment_key_wins_and_bad_keys_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let key = URL_SAFE_NO_PAD.encode([9u8; 32]);
-        assert_eq!(load_or_create(Some(&key), dir.path()).unwrap(), [9u8; 32]);
-        assert!(load_or_create(Some("short"), dir.path()).is_err());
+        assert_eq!(
+            load_or_create(Some(&key), dir.path(), true).unwrap(),
+            [9u8; 32]
+        );
+        assert!(load_or_create(Some("short"), dir.path(), true).is_err());
     }
 }

@@ -669,3 +669,71 @@ async fn audit_rows_cannot_be_changed_or_deleted(pool: PgPool) {
             .is_err()
     );
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(pool: PgPool) {
+    let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
+    let state = common::state(pool.clone());
+    let secret = mfa::new_secret();
+    sqlx::query(
+        "UPDATE users SET mfa_secret = $2, mfa_enabled_at = CURRENT_TIMESTAMP WHERE id = $1",
+    )
+    .bind(id)
+    .bind(state.auth.secrets.seal(&secret))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    for _ in 0..5 {
+        let signed = service::login(
+            &state,
+            &meta(),
+            "ada@example.com",
+            common::PASSWORD.into(),
+            None,
+        )
+        .await
+        .unwrap();
+        let pending = session::resolve(&mut conn, &signed.token)
+            .await
+            .unwrap()
+            .unwrap();
+        let wrong = service::verify_second_factor(&state, &meta(), &pending, "not-a-code").await;
+        assert!(wrong.is_err());
+    }
+    let failures: i32 = sqlx::query_scalar("SELECT failed_logins FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        failures, 5,
+        "each right password left the count of wrong codes alone"
+    );
+    let throttled = service::login(
+        &state,
+        &meta(),
+        "ada@example.com",
+        common::PASSWORD.into(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(throttled, Err(app::error::AppError::RateLimited { .. })),
+        "{throttled:?}"
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn emails_differing_only_in_case_are_one_account(pool: PgPool) {
+    common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
+    let duplicate = sqlx::query(
+        "INSERT INTO users (email, password_hash, name, role, user_type) VALUES ('ADA@example.com', 'x', 'A', 'super_admin', 'manufacturer')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        duplicate.as_database_error().and_then(|e| e.constraint()),
+        Some("users_email_lower_key")
+    );
+}

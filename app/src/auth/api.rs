@@ -12,23 +12,12 @@ mod ssr {
     pub use super::super::model::AccessStage;
     pub use super::super::server::service;
     pub use super::super::server::{
-        AuthSession, cookie, current_session, request_meta, require_user,
+        cookie, current_session, request_meta, require_stage, require_user,
     };
     use crate::error::AppError;
     pub use crate::state::app_state;
     use http::{HeaderValue, header::SET_COOKIE};
     use leptos::prelude::*;
-
-    /// The caller's session if it is at one of `stages`.
-    pub fn require_stage(stages: &[AccessStage]) -> Result<AuthSession, AppError> {
-        match current_session() {
-            Some(s) if stages.contains(&s.user.stage) => Ok(s),
-            Some(_) => Err(AppError::Forbidden {
-                reason: "Finish signing in first.".into(),
-            }),
-            None => Err(AppError::Unauthenticated),
-        }
-    }
 
     /// `path`, carrying where to go afterwards.
     pub fn with_next(path: &str, next: &str) -> String {
@@ -68,8 +57,11 @@ pub async fn login(
     let meta = request_meta();
     let signed_in = service::login(&state, &meta, &email, password, next.as_deref()).await?;
     // A new token at every sign-in: any session this browser still had ends now.
-    if let Some(previous) = current_session() {
-        service::logout(&state, &meta, &previous).await?;
+    if let Some(previous) = current_session()
+        && let Err(err) = service::logout(&state, &meta, &previous).await
+    {
+        // The new session stands; the old one still ends at its timeout.
+        tracing::warn!("could not end the previous session at sign-in: {err}");
     }
     set_cookie(&cookie::set(&signed_in.token, state.auth.https))?;
     let target = match &signed_in.outcome {
@@ -102,6 +94,10 @@ pub async fn verify_mfa(
     let session = require_stage(&[AccessStage::MfaPending])?;
     let state = app_state()?;
     service::verify_second_factor(&state, &request_meta(), &session, &code).await?;
+    // A new token for the now fully signed-in session: the half-signed-in one is never promoted.
+    let mut conn = state.pool.acquire().await?;
+    let token = super::server::session::rotate_token(&mut conn, session.session_id).await?;
+    set_cookie(&cookie::set(&token, state.auth.https))?;
     leptos_axum::redirect(&service::safe_next(next.as_deref()));
     Ok(())
 }

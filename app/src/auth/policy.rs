@@ -20,9 +20,43 @@ pub fn check_length(password: &str) -> Result<(), String> {
     }
 }
 
+/// The path to continue to after signing in, if `next` is a plain local path; `/` otherwise. Never
+/// another site (`//evil`, `https://...`), and no control, space or non-ASCII characters (browsers
+/// drop tabs and newlines, turning `/<tab>/evil` into `//evil`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/modules/pcc?x=1")), "/modules/pcc?x=1");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:x",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil",
+            "/\u{e9}",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 
     #[test]
     fn twelve_characters_pass_and_eleven_do_not() {

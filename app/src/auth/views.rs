@@ -13,7 +13,7 @@ use crate::components::{ErrorPanel, Field, FormError, last_error};
 use crate::error::AppError;
 
 /// What the forgotten-password form answers, whether or not the account exists.
-pub const RESET_REQUESTED_MESSAGE: &str = "If an account exists for that address, a link to choose a new password is on its way. It is valid for 30 minutes.";
+pub const RESET_REQUESTED_MESSAGE: &str = "If an account exists for that address, a link to choose a new password is on its way. It works once, for a short time.";
 
 /// Bumped after every sign-in, sign-out and MFA change, so the header's "who am I" refetches.
 #[derive(Clone, Copy)]
@@ -340,7 +340,7 @@ pub fn MfaSetupPage() -> impl IntoView {
                 <ul class="codes mono" aria-label="Recovery codes">
                     {move || recovery_codes().unwrap_or_default().into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                 </ul>
-                <a class="button" href=move || next().unwrap_or_else(|| "/".into())>"Continue"</a>
+                <a class="button" href=move || super::policy::safe_next(next().as_deref())>"Continue"</a>
             </section>
         </Show>
     }

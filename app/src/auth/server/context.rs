@@ -43,8 +43,17 @@ pub fn current_session() -> Option<AuthSession> {
 
 /// The fully signed-in session, or 401. The first line of every protected server function.
 pub fn require_user() -> Result<AuthSession, AppError> {
+    require_stage(&[AccessStage::Full])
+}
+
+/// The caller's session if it is at one of `stages`: 401 without a session, 403 for a session
+/// that has not got that far (owing its second factor, or its enrolment).
+pub fn require_stage(stages: &[AccessStage]) -> Result<AuthSession, AppError> {
     match current_session() {
-        Some(s) if s.user.stage == AccessStage::Full => Ok(s),
-        _ => Err(AppError::Unauthenticated),
+        Some(s) if stages.contains(&s.user.stage) => Ok(s),
+        Some(_) => Err(AppError::Forbidden {
+            reason: "Finish signing in first.".into(),
+        }),
+        None => Err(AppError::Unauthenticated),
     }
 }

@@ -7,4 +7,6 @@ pub mod service;
 pub mod session;
 pub mod tokens;
 
-pub use context::{AuthSession, RequestMeta, current_session, request_meta, require_user};
+pub use context::{
+    AuthSession, RequestMeta, current_session, request_meta, require_stage, require_user,
+};

@@ -29,13 +29,10 @@ pub struct SignedIn {
     pub token: String,
 }
 
-/// Only local paths are followed after sign-in: never another site (`//evil`, `https://...`).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
+pub use crate::auth::policy::safe_next;
+
+/// Longest email address accepted (RFC 5321's path limit).
+const MAX_EMAIL: usize = 254;
 
 fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -99,33 +96,39 @@ pub async fn login(
     if !missing.is_empty() {
         return Err(AppError::Validation { fields: missing });
     }
+    if email.chars().count() > MAX_EMAIL {
+        return Err(AppError::field(
+            "email",
+            "That is longer than any email address can be.",
+        ));
+    }
     let next = safe_next(next);
 
-    let mut tx = state.pool.begin().await?;
+    // Read and check without holding a transaction: hashing queues behind a semaphore, and a
+    // connection (or a row lock) must not be held while it waits.
     let user = sqlx::query!(
         r#"SELECT u.id, u.password_hash, COALESCE(u.is_active, false) AS "active!", u.role,
                   u.failed_logins, u.last_failed_login, u.mfa_enabled_at IS NOT NULL AS "mfa!",
                   d.status AS "dealer_status?"
              FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id
-            WHERE lower(u.email) = $1
-            FOR UPDATE OF u"#,
+            WHERE lower(u.email) = $1"#,
         email
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&state.pool)
     .await?;
 
     if let Some(u) = &user {
-        let (after, max) = backoff_settings(&mut tx).await?;
+        let mut conn = state.pool.acquire().await?;
+        let (after, max) = backoff_settings(&mut conn).await?;
         let wait = backoff_seconds(u.failed_logins, after, max);
         if let Some(remaining) = remaining_wait(u.last_failed_login, wait) {
             audit::record(
-                &mut tx,
+                &mut conn,
                 meta,
                 AuditEntry::new(None, "auth.login_throttled", "user", Some(u.id))
                     .with_new(json!({ "retry_after_secs": remaining })),
             )
             .await?;
-            tx.commit().await?;
             return Err(AppError::RateLimited {
                 retry_after_secs: remaining,
             });
@@ -140,6 +143,13 @@ pub async fn login(
             user.as_ref().map(|u| u.password_hash.clone()),
         )
         .await?;
+    let upgraded = match (&user, verified) {
+        (Some(_), Verified::Yes { rehash: true }) => {
+            Some(state.auth.passwords.hash(password).await?)
+        }
+        _ => None,
+    };
+    let mut tx = state.pool.begin().await?;
     let Some(user) = user.filter(|_| verified != Verified::No) else {
         if let Some(id) = sqlx::query_scalar!(
             r#"UPDATE users SET failed_logins = failed_logins + 1, last_failed_login = CURRENT_TIMESTAMP
@@ -190,8 +200,7 @@ pub async fn login(
         });
     }
 
-    if let Verified::Yes { rehash: true } = verified {
-        let upgraded = state.auth.passwords.hash(password).await?;
+    if let Some(upgraded) = upgraded {
         sqlx::query!(
             "UPDATE users SET password_hash = $2 WHERE id = $1",
             user.id,
@@ -212,12 +221,16 @@ pub async fn login(
         )
         .await?;
     }
-    sqlx::query!(
-        "UPDATE users SET failed_logins = 0, last_failed_login = NULL, last_login = CURRENT_TIMESTAMP WHERE id = $1",
-        user.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    if !user.mfa {
+        // With a second factor, the count is cleared only once that factor is passed too: a known
+        // password must not buy unlimited code guesses.
+        sqlx::query!(
+            "UPDATE users SET failed_logins = 0, last_failed_login = NULL, last_login = CURRENT_TIMESTAMP WHERE id = $1",
+            user.id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
 
     let (session_id, token) = session::create(&mut tx, user.id, meta, user.mfa).await?;
     let outcome = if user.mfa {
@@ -292,14 +305,16 @@ pub async fn change_password(
             "Choose a password different from the current one.",
         ));
     }
-    let mut tx = state.pool.begin().await?;
-    let stored = sqlx::query_scalar!(
-        "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE",
-        user.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if state.auth.passwords.verify(current, Some(stored)).await? == Verified::No {
+    let stored = sqlx::query_scalar!("SELECT password_hash FROM users WHERE id = $1", user.id)
+        .fetch_one(&state.pool)
+        .await?;
+    if state
+        .auth
+        .passwords
+        .verify(current, Some(stored.clone()))
+        .await?
+        == Verified::No
+    {
         fields.insert(
             0,
             FieldError::new("current_password", "This is not your current password."),
@@ -309,6 +324,27 @@ pub async fn change_password(
         return Err(AppError::Validation { fields });
     }
     let hash = state.auth.passwords.hash(new).await?;
+    let mut tx = state.pool.begin().await?;
+    // Unchanged since it was checked; otherwise a concurrent change happened and this one is stale.
+    let still = sqlx::query_scalar!(
+        "SELECT password_hash FROM users WHERE id = $1 FOR UPDATE",
+        user.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if still != stored {
+        return Err(AppError::field(
+            "current_password",
+            "Your password was just changed elsewhere. Reload the page and try again.",
+        ));
+    }
+    // A reset link still out there would undo this change.
+    sqlx::query!(
+        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
+        user.id
+    )
+    .execute(&mut *tx)
+    .await?;
     sqlx::query!(
         "UPDATE users SET password_hash = $2, password_changed_at = CURRENT_TIMESTAMP WHERE id = $1",
         user.id,
@@ -350,7 +386,7 @@ pub async fn request_reset(
     email: &str,
 ) -> Result<(), AppError> {
     let email = normalise_email(email);
-    if email.is_empty() || !email.contains('@') {
+    if email.is_empty() || !email.contains('@') || email.chars().count() > MAX_EMAIL {
         return Err(AppError::field(
             "email",
             "Enter the email address you sign in with.",
@@ -540,26 +576,29 @@ pub async fn begin_enrolment(
     Ok(mfa::enrolment(&secret, &user.email))
 }
 
+/// The user's TOTP secret (if one is stored and opens under the server key), the last accepted
+/// step, and whether MFA is on; locks the user row.
 async fn load_secret(
     state: &AppState,
     tx: &mut sqlx::PgConnection,
     user_id: Uuid,
-) -> Result<(Option<Vec<u8>>, Option<i64>), AppError> {
+) -> Result<(Option<Vec<u8>>, Option<i64>, bool), AppError> {
     let row = sqlx::query!(
-        "SELECT mfa_secret, mfa_last_step FROM users WHERE id = $1 FOR UPDATE",
+        r#"SELECT mfa_secret, mfa_last_step, mfa_enabled_at IS NOT NULL AS "enabled!"
+             FROM users WHERE id = $1 FOR UPDATE"#,
         user_id
     )
     .fetch_one(&mut *tx)
     .await?;
-    let secret = match row.mfa_secret {
-        Some(sealed) => Some(state.auth.secrets.open(&sealed).ok_or_else(|| {
-            AppError::internal(
-                "a TOTP secret does not open under OAP_SECRET_KEY (was the key changed?)",
-            )
-        })?),
-        None => None,
-    };
-    Ok((secret, row.mfa_last_step))
+    let secret = row.mfa_secret.and_then(|sealed| {
+        let opened = state.auth.secrets.open(&sealed);
+        if opened.is_none() {
+            // Recovery codes still work; the log says why TOTP codes do not.
+            tracing::error!(%user_id, "a TOTP secret does not open under OAP_SECRET_KEY (was the key changed?)");
+        }
+        opened
+    });
+    Ok((secret, row.mfa_last_step, row.enabled))
 }
 
 fn now_unix() -> u64 {
@@ -582,7 +621,12 @@ pub async fn confirm_enrolment(
 ) -> Result<Vec<String>, AppError> {
     let user = &session.user;
     let mut tx = state.pool.begin().await?;
-    let (secret, last_step) = load_secret(state, &mut tx, user.id).await?;
+    let (secret, last_step, enabled) = load_secret(state, &mut tx, user.id).await?;
+    if enabled {
+        return Err(AppError::Forbidden {
+            reason: "Two-factor authentication is already on.".into(),
+        });
+    }
     let secret = secret.ok_or_else(|| {
         AppError::field(
             "code",
@@ -634,8 +678,8 @@ pub async fn disable_mfa(
 ) -> Result<(), AppError> {
     let user = &session.user;
     let mut tx = state.pool.begin().await?;
-    let (secret, last_step) = load_secret(state, &mut tx, user.id).await?;
-    let valid = user.mfa_enabled
+    let (secret, last_step, enabled) = load_secret(state, &mut tx, user.id).await?;
+    let valid = enabled
         && secret
             .as_deref()
             .is_some_and(|s| fresh_step(s, code, last_step).is_some());
@@ -679,8 +723,9 @@ pub async fn verify_second_factor(
         });
     }
     let mut tx = state.pool.begin().await?;
+    // Locked: parallel guesses queue here and each sees the previous one's failure.
     let throttle = sqlx::query!(
-        "SELECT failed_logins, last_failed_login FROM users WHERE id = $1",
+        "SELECT failed_logins, last_failed_login FROM users WHERE id = $1 FOR UPDATE",
         user.id
     )
     .fetch_one(&mut *tx)
@@ -692,7 +737,7 @@ pub async fn verify_second_factor(
             retry_after_secs: remaining,
         });
     }
-    let (secret, last_step) = load_secret(state, &mut tx, user.id).await?;
+    let (secret, last_step, _) = load_secret(state, &mut tx, user.id).await?;
     let totp_step = secret
         .as_deref()
         .and_then(|s| fresh_step(s, code, last_step));
@@ -742,7 +787,7 @@ pub async fn verify_second_factor(
     };
     session::complete_mfa(&mut tx, session.session_id).await?;
     sqlx::query!(
-        "UPDATE users SET failed_logins = 0, last_failed_login = NULL WHERE id = $1",
+        "UPDATE users SET failed_logins = 0, last_failed_login = NULL, last_login = CURRENT_TIMESTAMP WHERE id = $1",
         user.id
     )
     .execute(&mut *tx)
@@ -766,20 +811,6 @@ pub async fn verify_second_factor(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/modules/pcc?x=1")), "/modules/pcc?x=1");
-        for hostile in [
-            "//evil.example",
-            "https://evil.example",
-            "/\\evil.example",
-            "javascript:x",
-        ] {
-            assert_eq!(safe_next(Some(hostile)), "/", "{hostile}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 
     #[test]
     fn backoff_starts_after_the_threshold_doubles_and_is_capped() {

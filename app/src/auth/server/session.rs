@@ -180,7 +180,10 @@ pub async fn resolve(
         None
     };
     if let Some(reason) = ended {
-        end(conn, row.id, reason, &RequestMeta::default(), None).await?;
+        // The end and its audit row together, or neither.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        end(&mut tx, row.id, reason, &RequestMeta::default(), None).await?;
+        tx.commit().await?;
         return Ok(None);
     }
 
@@ -317,6 +320,19 @@ pub async fn list_for_user(
             last_seen_at: r.last_seen_at,
         })
         .collect())
+}
+
+/// Gives a live session a new token (returned for the cookie); the old token stops working.
+pub async fn rotate_token(conn: &mut PgConnection, session_id: Uuid) -> Result<String, AppError> {
+    let (token, hash) = tokens::new_token();
+    sqlx::query!(
+        "UPDATE session_logs SET token_hash = $2 WHERE id = $1 AND is_active IS TRUE",
+        session_id,
+        hash
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
 }
 
 /// Turns a session that owed its second factor into a full one, with the full lifetime.
