@@ -128,7 +128,9 @@ test("a forgotten password is reset through the mailed link", async () => {
   await expect(async () => {
     await page.goto("/dev/mailbox");
     const mail = page.getByRole("article").filter({ hasText: "Reset your One Aftersales password" }).first();
-    const body = (await mail.locator("pre").textContent()) ?? "";
+    // The mail worker delivers every 2 s; until then the mailbox is empty, so look again.
+    await expect(mail).toBeVisible({ timeout: 2_000 });
+    const body = (await mail.locator("pre").textContent({ timeout: 2_000 })) ?? "";
     link = body.match(/https?:\/\/\S+\/password\/reset\?token=\S+/)?.[0] ?? "";
     expect(link).not.toBe("");
   }).toPass({ timeout: 20_000 });

@@ -48,6 +48,22 @@ pub fn backoff_seconds(failures: i32, after: i32, max_secs: i64) -> i64 {
     (1_i64 << exponent).min(max_secs)
 }
 
+/// What is wrong with a chosen new password and its confirmation (`new_password`,
+/// `confirm_password` fields); empty when both are fine.
+fn new_password_errors(new: &str, confirm: &str, user_inputs: &[&str]) -> Vec<FieldError> {
+    let mut fields = Vec::new();
+    if let Err(message) = check_strength(new, user_inputs) {
+        fields.push(FieldError::new("new_password", message));
+    }
+    if new != confirm {
+        fields.push(FieldError::new(
+            "confirm_password",
+            "The two new passwords differ.",
+        ));
+    }
+    fields
+}
+
 /// Whole seconds (rounded up) left of a `wait_secs` wait that began at `last_failure`, if any.
 fn remaining_wait(last_failure: Option<chrono::NaiveDateTime>, wait_secs: i64) -> Option<u64> {
     let last = last_failure?;
@@ -289,16 +305,7 @@ pub async fn change_password(
     confirm: String,
 ) -> Result<usize, AppError> {
     let user = &session.user;
-    let mut fields = Vec::new();
-    if let Err(message) = check_strength(&new, &[&user.email, &user.name]) {
-        fields.push(FieldError::new("new_password", message));
-    }
-    if new != confirm {
-        fields.push(FieldError::new(
-            "confirm_password",
-            "The two new passwords differ.",
-        ));
-    }
+    let mut fields = new_password_errors(&new, &confirm, &[&user.email, &user.name]);
     if new == current && !new.is_empty() {
         fields.push(FieldError::new(
             "new_password",
@@ -489,16 +496,7 @@ pub async fn reset_password(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(invalid)?;
-    let mut fields = Vec::new();
-    if let Err(message) = check_strength(&new, &[&found.email, &found.name]) {
-        fields.push(FieldError::new("new_password", message));
-    }
-    if new != confirm {
-        fields.push(FieldError::new(
-            "confirm_password",
-            "The two new passwords differ.",
-        ));
-    }
+    let fields = new_password_errors(&new, &confirm, &[&found.email, &found.name]);
     if !fields.is_empty() {
         return Err(AppError::Validation { fields });
     }
