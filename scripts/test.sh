@@ -3,7 +3,7 @@
 #   scripts/test.sh            run everything
 #   scripts/test.sh --prepare  regenerate the .sqlx offline query cache instead of checking it
 # PostgreSQL: DATABASE_URL when set (a server where this role may create databases); otherwise an
-# embedded cluster under $OAP_TEST_DATA_DIR (default /tmp/oap-test-pg-<uid>), started and stopped here.
+# embedded cluster, new for each run under /tmp (or kept in $OAP_TEST_DATA_DIR), started and stopped here.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,8 +40,15 @@ cargo test --quiet -p app -p server --all-targets --no-run
 
 step "PostgreSQL"
 stop_embedded=""
+fresh_data_dir=""
 if [ -z "${DATABASE_URL:-}" ]; then
-  export OAP_DATA_DIR="${OAP_TEST_DATA_DIR:-${TMPDIR:-/tmp}/oap-test-pg-$(id -u)}"
+  # A fresh cluster per run (initdb takes seconds): nothing left over from an earlier, interrupted
+  # run can get in the way. World-searchable so that, as root, the postgres user can enter it.
+  export OAP_DATA_DIR="${OAP_TEST_DATA_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/oap-test-pg.XXXXXX")}"
+  chmod 755 "$OAP_DATA_DIR"
+  if [ -z "${OAP_TEST_DATA_DIR:-}" ]; then
+    fresh_data_dir="$OAP_DATA_DIR"
+  fi
   DATABASE_URL="$(server embedded-db start)"
   export DATABASE_URL
   stop_embedded=1
@@ -52,6 +59,9 @@ fi
 cleanup() {
   if [ -n "$stop_embedded" ]; then
     server embedded-db stop || true
+  fi
+  if [ -n "$fresh_data_dir" ]; then
+    rm -rf "$fresh_data_dir"
   fi
 }
 trap cleanup EXIT
