@@ -11,8 +11,8 @@ cd "$root"
 mode="${1:-all}"
 
 export SQLX_OFFLINE=true
-# cargo-leptos builds the dev server with this flag; using it for every cargo command here lets the
-# tests, clippy and the end-to-end server share one set of compiled dependencies instead of three.
+# The same flag as .cargo/config.toml, and as cargo-leptos passes (as RUSTFLAGS) for its dev builds:
+# with it identical everywhere, tests, clippy and the end-to-end server share compiled dependencies.
 export RUSTFLAGS="--cfg erase_components"
 export PATH="$root/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 

@@ -283,8 +283,8 @@ fn SessionTable(list: Vec<SessionSummary>, end_one: ServerAction<EndSession>) ->
                                     {s.current.then(|| view! { <strong class="badge">"This session"</strong> })}
                                 </td>
                                 <td class="mono">{s.ip_address.clone().unwrap_or_default()}</td>
-                                <td>{s.login_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                <td>{s.last_seen_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td>{crate::components::time::minutes(&s.login_at)}</td>
+                                <td>{crate::components::time::minutes(&s.last_seen_at)}</td>
                                 <td>
                                     <ActionForm action=end_one attr:class="inline-form">
                                         <input type="hidden" name="id" value=id/>
@@ -420,7 +420,7 @@ pub fn DevMailboxPage() -> impl IntoView {
                             .map(|m| view! {
                                 <article class="card mail">
                                     <h2>{m.subject}</h2>
-                                    <p class="muted">{format!("To {} · {}", m.to, m.created_at.format("%Y-%m-%d %H:%M:%S"))}</p>
+                                    <p class="muted">{format!("To {} · {}", m.to, crate::components::time::seconds(&m.created_at))}</p>
                                     <pre>{m.body}</pre>
                                 </article>
                             })

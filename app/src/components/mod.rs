@@ -3,6 +3,7 @@
 mod error_panel;
 mod form;
 mod layout;
+pub mod time;
 
 pub use error_panel::ErrorPanel;
 pub use form::{Field, FormError, last_error};

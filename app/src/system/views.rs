@@ -39,7 +39,7 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
                 <dt>"Server"</dt>
                 <dd data-testid="database-version">{status.database_version}</dd>
                 <dt>"Database clock (UTC)"</dt>
-                <dd>{status.database_time.format("%Y-%m-%d %H:%M:%S").to_string()}</dd>
+                <dd>{crate::components::time::seconds(&status.database_time.naive_utc())}</dd>
             </dl>
         </section>
         <section class="card" aria-labelledby="migrations-heading">
@@ -62,7 +62,7 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
                                 <tr>
                                     <td class="mono">{m.version}</td>
                                     <td>{m.description}</td>
-                                    <td>{m.installed_on.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    <td>{crate::components::time::minutes(&m.installed_on.naive_utc())}</td>
                                     <td>{if m.success { "applied" } else { "FAILED" }}</td>
                                 </tr>
                             }
