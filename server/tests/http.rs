@@ -33,10 +33,7 @@ async fn the_status_page_renders_database_facts_from_postgresql(pool: PgPool) {
         .await
         .unwrap();
     common::user(&pool, "ops@example.com", "manufacturer_admin", None).await;
-    sqlx::query("UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::no_mfa_required(&pool).await;
     let base = common::start(pool).await;
     let client = common::client(&base);
     common::sign_in(&client, &base, "ops@example.com").await;

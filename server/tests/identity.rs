@@ -16,16 +16,9 @@ fn meta() -> RequestMeta {
     }
 }
 
-async fn no_mfa_required(pool: &PgPool) {
-    sqlx::query("UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'")
-        .execute(pool)
-        .await
-        .unwrap();
-}
-
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: PgPool) {
-    no_mfa_required(&pool).await;
+    common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let signed = service::login(
@@ -247,7 +240,7 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(pool: PgPool)
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn legacy_bcrypt_hashes_sign_in_and_are_replaced_by_argon2id(pool: PgPool) {
-    no_mfa_required(&pool).await;
+    common::no_mfa_required(&pool).await;
     let legacy = bcrypt::hash(common::PASSWORD, 4)
         .unwrap()
         .replacen("$2b$", "$2a$", 1);
@@ -280,7 +273,7 @@ async fn legacy_bcrypt_hashes_sign_in_and_are_replaced_by_argon2id(pool: PgPool)
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool: PgPool) {
-    no_mfa_required(&pool).await;
+    common::no_mfa_required(&pool).await;
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     for _ in 0..5 {
@@ -328,7 +321,7 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(pool: PgPool) {
-    no_mfa_required(&pool).await;
+    common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let here = service::login(
@@ -419,7 +412,7 @@ fn token_from_mail(body: &str) -> String {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(pool: PgPool) {
-    no_mfa_required(&pool).await;
+    common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let signed = service::login(

@@ -14,10 +14,7 @@ async fn users(pool: &PgPool) -> i64 {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn a_cross_origin_post_to_a_server_function_is_refused_and_changes_nothing(pool: PgPool) {
-    sqlx::query("UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::no_mfa_required(&pool).await;
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let base = common::start(pool.clone()).await;
     let plain = reqwest::Client::builder()
@@ -147,10 +144,7 @@ async fn the_sign_in_rate_limit_answers_429_with_retry_after(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn a_session_cookie_is_http_only_and_lax_and_logout_clears_it(pool: PgPool) {
-    sqlx::query("UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    common::no_mfa_required(&pool).await;
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let base = common::start(pool.clone()).await;
     let client = common::client(&base);
