@@ -14,6 +14,8 @@ pub mod mail;
 pub mod modules;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod settings;
+#[cfg(feature = "ssr")]
 pub mod state;
 pub mod system;
 

@@ -99,15 +99,10 @@ impl AuthRateLimit {
 
     /// Reads `security.auth_rate_limit_per_minute` (30 when unset).
     pub async fn from_settings(pool: &sqlx::PgPool) -> anyhow::Result<Self> {
-        let value = sqlx::query_scalar!(
-            "SELECT value FROM settings WHERE category = 'security' AND key = 'auth_rate_limit_per_minute'"
-        )
-        .fetch_optional(pool)
-        .await?
-        .flatten()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(30);
-        Ok(Self::per_minute(value))
+        let mut conn = pool.acquire().await?;
+        let [value] =
+            app::settings::ints(&mut conn, [app::settings::AUTH_RATE_LIMIT_PER_MINUTE]).await?;
+        Ok(Self::per_minute(u32::try_from(value).unwrap_or(u32::MAX)))
     }
 }
 

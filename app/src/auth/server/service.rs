@@ -13,6 +13,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::model::{AccessStage, LoginOutcome, MfaEnrolment};
 use crate::auth::password::{Verified, check_strength};
 use crate::error::{AppError, FieldError};
+use crate::settings;
 use crate::state::AppState;
 
 /// The one message for an unknown email and a wrong password alike.
@@ -72,24 +73,15 @@ fn remaining_wait(last_failure: Option<chrono::NaiveDateTime>, wait_secs: i64) -
 }
 
 async fn backoff_settings(conn: &mut sqlx::PgConnection) -> Result<(i32, i64), AppError> {
-    let row = sqlx::query!(
-        r#"SELECT
-             (SELECT value FROM settings WHERE category = 'security' AND key = 'login_backoff_after_failures') AS after,
-             (SELECT value FROM settings WHERE category = 'security' AND key = 'login_backoff_max_seconds') AS max"#
+    let [after, max] = settings::ints(
+        conn,
+        [
+            settings::BACKOFF_AFTER_FAILURES,
+            settings::BACKOFF_MAX_SECONDS,
+        ],
     )
-    .fetch_one(&mut *conn)
     .await?;
-    let after = row
-        .after
-        .and_then(|v| v.parse().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(5);
-    let max = row
-        .max
-        .and_then(|v| v.parse().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(900);
-    Ok((after, max))
+    Ok((i32::try_from(after).unwrap_or(i32::MAX), max))
 }
 
 /// Checks email and password and starts a session: full, or owing the second factor.
@@ -419,15 +411,7 @@ pub async fn request_reset(
         tx.commit().await?;
         return Ok(());
     };
-    let minutes = sqlx::query_scalar!(
-        "SELECT value FROM settings WHERE category = 'password' AND key = 'reset_token_minutes'"
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .flatten()
-    .and_then(|v| v.parse::<i64>().ok())
-    .filter(|m| *m > 0)
-    .unwrap_or(30);
+    let [minutes] = settings::ints(&mut tx, [settings::RESET_TOKEN_MINUTES]).await?;
     // One live link at a time: asking again retires the earlier ones.
     sqlx::query!(
         "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",

@@ -11,6 +11,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::model::{AccessStage, CurrentUser, SessionSummary};
 use crate::auth::roles::{Role, UserType};
 use crate::error::AppError;
+use crate::settings;
 
 /// Writes to `last_seen_at` at most this often per session: the idle timeout is in minutes, and a
 /// write on every request would turn every page view into a database write.
@@ -97,16 +98,17 @@ pub async fn create(
 
 /// Reads the idle and absolute timeouts from `settings` (30 minutes and 12 hours when unset).
 pub async fn timeouts(conn: &mut PgConnection) -> Result<Timeouts, AppError> {
-    let row = sqlx::query!(
-        r#"SELECT
-             (SELECT value FROM settings WHERE category = 'session' AND key = 'idle_timeout_minutes') AS idle,
-             (SELECT value FROM settings WHERE category = 'session' AND key = 'absolute_timeout_hours') AS absolute"#
+    let [idle, absolute] = settings::ints(
+        conn,
+        [
+            settings::IDLE_TIMEOUT_MINUTES,
+            settings::ABSOLUTE_TIMEOUT_HOURS,
+        ],
     )
-    .fetch_one(&mut *conn)
     .await?;
     Ok(Timeouts {
-        idle: Duration::minutes(parse_setting(row.idle.as_deref(), 30)),
-        absolute: Duration::hours(parse_setting(row.absolute.as_deref(), 12)),
+        idle: Duration::minutes(idle),
+        absolute: Duration::hours(absolute),
     })
 }
 
@@ -119,7 +121,9 @@ pub async fn mfa_required_roles(conn: &mut PgConnection) -> Result<Vec<Role>, Ap
     .await?
     .flatten();
     Ok(parse_roles(
-        value.as_deref().unwrap_or("super_admin,manufacturer_admin"),
+        value
+            .as_deref()
+            .unwrap_or(settings::MFA_REQUIRED_ROLES_DEFAULT),
     ))
 }
 
@@ -128,13 +132,6 @@ fn parse_roles(value: &str) -> Vec<Role> {
         .split(',')
         .filter_map(|r| Role::from_key(r.trim()))
         .collect()
-}
-
-fn parse_setting(value: Option<&str>, default: i64) -> i64 {
-    value
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(default)
 }
 
 /// The live session whose token hashes to `token_hash`, with its user. Ends (and audits) sessions
@@ -165,8 +162,15 @@ pub async fn resolve(
     };
 
     let now = Utc::now().naive_utc();
-    let idle = Duration::minutes(parse_setting(row.idle.as_deref(), 30));
-    let absolute = Duration::hours(parse_setting(row.absolute.as_deref(), 12));
+    // Read in the same query as the session (the hot path), parsed as settings::ints would.
+    let idle = Duration::minutes(settings::parse_int(
+        row.idle.as_deref(),
+        settings::IDLE_TIMEOUT_MINUTES.default,
+    ));
+    let absolute = Duration::hours(settings::parse_int(
+        row.absolute.as_deref(),
+        settings::ABSOLUTE_TIMEOUT_HOURS.default,
+    ));
     let ended = if now >= row.expires_at
         || now >= row.login_at + absolute
         || now >= row.last_seen_at + idle
@@ -210,7 +214,7 @@ pub async fn resolve(
         && parse_roles(
             row.mfa_roles
                 .as_deref()
-                .unwrap_or("super_admin,manufacturer_admin"),
+                .unwrap_or(settings::MFA_REQUIRED_ROLES_DEFAULT),
         )
         .contains(&role)
     {
@@ -353,14 +357,6 @@ pub async fn complete_mfa(conn: &mut PgConnection, session_id: Uuid) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn settings_fall_back_to_defaults_when_missing_or_nonsense() {
-        assert_eq!(parse_setting(Some("45"), 30), 45);
-        assert_eq!(parse_setting(Some("-5"), 30), 30);
-        assert_eq!(parse_setting(Some("soon"), 30), 30);
-        assert_eq!(parse_setting(None, 30), 30);
-    }
 
     #[test]
     fn mfa_roles_ignore_unknown_keys() {
