@@ -32,6 +32,11 @@ impl Module {
         Module::TechnicalSurvey,
     ];
 
+    /// The module's position in [`Module::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The key stored in `module_access.module`.
     pub const fn key(self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! Identity: users, roles, passwords, sessions, the second factor and password reset.
 
 pub mod api;
+pub mod authorize;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod password;

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::authorize::{Action, Actor, Area, Decision, Permissions, Scope, authorize};
 use super::roles::{Role, UserType};
 
 /// The signed-in user, as pages show them.
@@ -25,6 +26,34 @@ pub struct CurrentUser {
     pub mfa_enabled: bool,
     /// What this session may do yet.
     pub stage: AccessStage,
+    /// Module permissions (`module_access`).
+    pub permissions: Permissions,
+}
+
+impl CurrentUser {
+    /// The user as [`authorize`] sees them. A session only resolves for an active user of an
+    /// active dealer, so both hold.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            role: self.role,
+            user_type: self.user_type,
+            dealer_id: self.dealer_id,
+            active: true,
+            dealer_active: true,
+            permissions: self.permissions,
+        }
+    }
+
+    /// Whether this user may do `action` in `area` (with no particular record).
+    pub fn can(&self, action: Action, area: Area) -> bool {
+        self.decide(action, area, Scope::Any).allowed
+    }
+
+    /// [`authorize`] for this user.
+    pub fn decide(&self, action: Action, area: Area, scope: Scope) -> Decision {
+        authorize(&self.actor(), action, area, scope)
+    }
 }
 
 /// How far through sign-in a session is.

@@ -20,6 +20,21 @@ impl UserType {
             UserType::Manufacturer => "manufacturer",
         }
     }
+
+    /// The kind stored as `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        [UserType::Dealer, UserType::Manufacturer]
+            .into_iter()
+            .find(|t| t.key() == key)
+    }
+
+    /// The name shown on screen.
+    pub const fn label(self) -> &'static str {
+        match self {
+            UserType::Dealer => "Dealer",
+            UserType::Manufacturer => "Manufacturer",
+        }
+    }
 }
 
 /// A user's role (`users.role`).
@@ -61,6 +76,23 @@ impl Role {
             Role::ServiceHead => "service_head",
             Role::WarrantyManager => "warranty_manager",
         }
+    }
+
+    /// The name shown on screen.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Role::SuperAdmin => "Super admin",
+            Role::ManufacturerAdmin => "Manufacturer admin",
+            Role::MasterTechnician => "Master technician",
+            Role::ServiceManager => "Service manager",
+            Role::ServiceHead => "Service head",
+            Role::WarrantyManager => "Warranty manager",
+        }
+    }
+
+    /// Whether the role administers users and dealers.
+    pub const fn is_admin(self) -> bool {
+        matches!(self, Role::SuperAdmin | Role::ManufacturerAdmin)
     }
 
     /// The role stored as `key`.

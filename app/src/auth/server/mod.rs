@@ -1,5 +1,6 @@
 //! Server-side identity: sessions, sign-in, passwords, second factor, reset (server only).
 
+pub mod access;
 pub mod context;
 pub mod cookie;
 pub mod mfa;

@@ -148,7 +148,11 @@ pub async fn resolve(
                   d.status AS "dealer_status?",
                   (SELECT value FROM settings WHERE category = 'session' AND key = 'idle_timeout_minutes') AS idle,
                   (SELECT value FROM settings WHERE category = 'session' AND key = 'absolute_timeout_hours') AS absolute,
-                  (SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles') AS mfa_roles
+                  (SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles') AS mfa_roles,
+                  ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_modules!",
+                  ARRAY(SELECT ((ma.can_view IS TRUE)::int + 2 * (ma.can_create IS TRUE)::int + 4 * (ma.can_edit IS TRUE)::int
+                                + 8 * (ma.can_delete IS TRUE)::int + 16 * (ma.can_approve IS TRUE)::int)
+                          FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_bits!"
              FROM session_logs s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN dealers d ON d.id = u.dealer_id
@@ -233,6 +237,12 @@ pub async fn resolve(
             dealer_id: row.dealer_id,
             mfa_enabled: row.mfa_enabled,
             stage,
+            permissions: crate::auth::authorize::Permissions::from_rows(
+                row.perm_modules
+                    .iter()
+                    .map(String::as_str)
+                    .zip(row.perm_bits.iter().copied()),
+            ),
         },
     }))
 }

@@ -1,0 +1,652 @@
+//! The one authorization rule of the product.
+//!
+//! [`authorize`] decides every action: server functions call it first, list queries take their
+//! dealer filter from its [`Decision`], and the UI asks it which actions to offer. It is a pure
+//! function of facts the caller loads (the acting user, the record's dealer and submitter, the user
+//! being administered), so the browser and the server reach the same answer and a property test can
+//! check it against the rules table in `app/tests/authorize_rules.rs`.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::roles::{Role, UserType};
+use crate::modules::Module;
+
+/// What a user wants to do: the five permission flags of `module_access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// See a record or list.
+    View,
+    /// Create a record.
+    Create,
+    /// Change a record.
+    Edit,
+    /// Delete a record.
+    Delete,
+    /// Decide on a record in a workflow (approve, reject, send back).
+    Approve,
+}
+
+impl Action {
+    /// Every action, in column order.
+    pub const ALL: [Action; 5] = [
+        Action::View,
+        Action::Create,
+        Action::Edit,
+        Action::Delete,
+        Action::Approve,
+    ];
+
+    /// The key in URLs and JSON (`view`, `create`, …).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::Create => "create",
+            Action::Edit => "edit",
+            Action::Delete => "delete",
+            Action::Approve => "approve",
+        }
+    }
+
+    /// The action whose key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The `module_access` column holding this flag.
+    pub const fn column(self) -> &'static str {
+        match self {
+            Action::View => "can_view",
+            Action::Create => "can_create",
+            Action::Edit => "can_edit",
+            Action::Delete => "can_delete",
+            Action::Approve => "can_approve",
+        }
+    }
+
+    /// The flag's name in headings.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Action::View => "View",
+            Action::Create => "Create",
+            Action::Edit => "Edit",
+            Action::Delete => "Delete",
+            Action::Approve => "Approve",
+        }
+    }
+
+    const fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The five flags of one module, as a bit set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FlagSet(u8);
+
+impl FlagSet {
+    /// No flag.
+    pub const EMPTY: FlagSet = FlagSet(0);
+    /// All five flags.
+    pub const ALL: FlagSet = FlagSet(0b1_1111);
+
+    /// The set from the five `module_access` columns.
+    pub const fn from_columns(
+        view: bool,
+        create: bool,
+        edit: bool,
+        delete: bool,
+        approve: bool,
+    ) -> Self {
+        FlagSet(
+            view as u8
+                | (create as u8) << 1
+                | (edit as u8) << 2
+                | (delete as u8) << 3
+                | (approve as u8) << 4,
+        )
+    }
+
+    /// The set from its bits (unknown bits dropped).
+    pub const fn from_bits(bits: u8) -> Self {
+        FlagSet(bits & Self::ALL.0)
+    }
+
+    /// The bits.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// Whether `action` is in the set.
+    pub const fn has(self, action: Action) -> bool {
+        self.0 & action.bit() != 0
+    }
+
+    /// The set with `action` turned on or off.
+    pub const fn with(self, action: Action, on: bool) -> Self {
+        if on {
+            FlagSet(self.0 | action.bit())
+        } else {
+            FlagSet(self.0 & !action.bit())
+        }
+    }
+
+    /// Whether no flag is on.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The flags of `self` that `other` lacks.
+    pub const fn minus(self, other: FlagSet) -> FlagSet {
+        FlagSet(self.0 & !other.0)
+    }
+
+    /// The flags that are on, in column order.
+    pub fn actions(self) -> impl Iterator<Item = Action> {
+        Action::ALL.into_iter().filter(move |a| self.has(*a))
+    }
+
+    /// The flags as words, e.g. "View, Edit", or "none".
+    pub fn describe(self) -> String {
+        if self.is_empty() {
+            return "none".into();
+        }
+        self.actions()
+            .map(Action::label)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A user's flags in every module.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Permissions([FlagSet; 6]);
+
+impl Permissions {
+    /// Every flag in every module.
+    pub const ALL: Permissions = Permissions([FlagSet::ALL; 6]);
+
+    /// The flags held in `module`.
+    pub fn get(&self, module: Module) -> FlagSet {
+        self.0[module.index()]
+    }
+
+    /// Replaces the flags of `module`.
+    pub fn set(&mut self, module: Module, flags: FlagSet) {
+        self.0[module.index()] = flags;
+    }
+
+    /// The permissions from `(module key, flag bits)` pairs, as the queries read them from
+    /// `module_access` (bit 0 view … bit 4 approve); unknown modules are ignored.
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = (&'a str, i32)>) -> Self {
+        let mut permissions = Permissions::default();
+        for (key, bits) in rows {
+            if let Some(module) = Module::from_key(key) {
+                permissions.set(
+                    module,
+                    FlagSet::from_bits(u8::try_from(bits & 0x1f).unwrap_or(0)),
+                );
+            }
+        }
+        permissions
+    }
+
+    /// Whether `action` is held in `module`.
+    pub fn allows(&self, module: Module, action: Action) -> bool {
+        self.get(module).has(action)
+    }
+}
+
+/// Where an action happens: a business module, or one of the administration areas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "area", content = "module")]
+pub enum Area {
+    /// A business module's records.
+    Module(Module),
+    /// User administration (accounts, permissions, sessions).
+    Users,
+    /// Dealer administration.
+    Dealers,
+    /// The role templates.
+    RoleTemplates,
+    /// The audit trail.
+    AuditLog,
+    /// System settings.
+    Settings,
+    /// The administrators' dashboard and system status.
+    Dashboard,
+}
+
+impl Area {
+    /// The area's name in sentences.
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Module(m) => m.title(),
+            Area::Users => "user administration",
+            Area::Dealers => "dealer administration",
+            Area::RoleTemplates => "role templates",
+            Area::AuditLog => "the audit trail",
+            Area::Settings => "settings",
+            Area::Dashboard => "the administration dashboard",
+        }
+    }
+}
+
+/// The acting user, with what `authorize` needs to know about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `users.id`.
+    pub id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Dealer or manufacturer.
+    pub user_type: UserType,
+    /// A dealer user's dealer.
+    pub dealer_id: Option<Uuid>,
+    /// `users.is_active`.
+    pub active: bool,
+    /// Whether the user's dealer (if any) is active.
+    pub dealer_active: bool,
+    /// `module_access` flags.
+    pub permissions: Permissions,
+}
+
+/// The user an administrative action concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetUser {
+    /// `users.id` (nil for a user being created).
+    pub id: Uuid,
+    /// Their role now (or the new user's role).
+    pub role: Role,
+    /// Whether they are active.
+    pub active: bool,
+}
+
+/// What an administrative action does to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserChange {
+    /// Nothing beyond viewing or editing details (name, designation, dealer).
+    Details,
+    /// Gives them this role. `active_super_admins` counts active super admins, them included.
+    Role { to: Role, active_super_admins: u32 },
+    /// Deactivates them. `active_super_admins` counts active super admins, them included.
+    Deactivate { active_super_admins: u32 },
+    /// Turns these flags on in this module.
+    Grant { module: Module, flags: FlagSet },
+}
+
+/// Which record an action concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    /// No particular record: a list, a screen, or creating a record of the actor's own dealer.
+    Any,
+    /// A record owned by `dealer_id`, submitted by `submitted_by` when known.
+    DealerRecord {
+        /// The record's dealer.
+        dealer_id: Uuid,
+        /// Who submitted it.
+        submitted_by: Option<Uuid>,
+    },
+    /// A user being administered, and the change.
+    User {
+        /// The user.
+        target: TargetUser,
+        /// The change.
+        change: UserChange,
+    },
+}
+
+/// Which rule decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Allowed: every rule that applies is met.
+    Allowed,
+    /// The acting user is deactivated.
+    InactiveUser,
+    /// The acting user's dealer is inactive or suspended.
+    InactiveDealer,
+    /// Role, user type and dealer do not fit together.
+    InconsistentAccount,
+    /// The action does not exist in this area (e.g. approving a setting).
+    NotApplicable,
+    /// The user lacks the module flag.
+    MissingFlag,
+    /// Dealer users never decide workflow steps.
+    ApproveNeedsManufacturer,
+    /// A dealer user asked for another dealer's record.
+    OtherDealer,
+    /// Nobody decides on their own submission.
+    OwnSubmission,
+    /// Only administrators administer.
+    NotAdministrator,
+    /// Only super admins may do this.
+    SuperAdminOnly,
+    /// A manufacturer admin never acts on, or creates, a super admin.
+    OverSuperAdmin,
+    /// Nobody deactivates themselves.
+    SelfDeactivation,
+    /// The last active super admin stays.
+    LastSuperAdmin,
+    /// Nobody grants a flag they do not hold.
+    GrantBeyondOwn,
+    /// Accounts and dealers are deactivated, never deleted; the audit trail is read-only.
+    NeverDeleted,
+}
+
+/// The answer of [`authorize`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Whether the action may go ahead.
+    pub allowed: bool,
+    /// The rule that decided.
+    pub rule: Rule,
+    /// Why, in a sentence an administrator can act on.
+    pub reason: String,
+    /// For an allowed action of a dealer user: lists and queries must keep to this dealer.
+    pub dealer_filter: Option<Uuid>,
+}
+
+impl Decision {
+    fn deny(rule: Rule, reason: String) -> Self {
+        Decision {
+            allowed: false,
+            rule,
+            reason,
+            dealer_filter: None,
+        }
+    }
+
+    fn allow(reason: String, dealer_filter: Option<Uuid>) -> Self {
+        Decision {
+            allowed: true,
+            rule: Rule::Allowed,
+            reason,
+            dealer_filter,
+        }
+    }
+}
+
+fn is_admin(role: Role) -> bool {
+    matches!(role, Role::SuperAdmin | Role::ManufacturerAdmin)
+}
+
+/// Decides whether `actor` may do `action` in `area` on `scope`. The first rule that refuses
+/// decides; when none does, the action is allowed and the reason says what allowed it.
+pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Decision {
+    use Rule::*;
+    if !actor.active {
+        return Decision::deny(InactiveUser, "The account is deactivated.".into());
+    }
+    if actor.user_type == UserType::Dealer && !actor.dealer_active {
+        return Decision::deny(
+            InactiveDealer,
+            "The account's dealer is inactive or suspended.".into(),
+        );
+    }
+    let consistent = actor.role.user_type() == actor.user_type
+        && match actor.user_type {
+            UserType::Dealer => actor.dealer_id.is_some(),
+            UserType::Manufacturer => actor.dealer_id.is_none(),
+        };
+    if !consistent {
+        return Decision::deny(
+            InconsistentAccount,
+            "The account's role, user type and dealer do not fit together; an administrator must correct it.".into(),
+        );
+    }
+    match area {
+        Area::Module(module) => authorize_module(actor, action, module, scope),
+        Area::Users => authorize_user_admin(actor, action, scope),
+        Area::Dealers => {
+            if !is_admin(actor.role) {
+                return Decision::deny(
+                    NotAdministrator,
+                    "Only administrators manage dealers.".into(),
+                );
+            }
+            match (action, scope) {
+                (Action::Approve, _) | (_, Scope::DealerRecord { .. } | Scope::User { .. }) => {
+                    not_applicable(action, area)
+                }
+                (Action::Delete, _) => Decision::deny(
+                    NeverDeleted,
+                    "Dealers are deactivated or suspended, never deleted: their records stay."
+                        .into(),
+                ),
+                _ => Decision::allow("Administrators manage dealers.".into(), None),
+            }
+        }
+        Area::RoleTemplates => {
+            if !is_admin(actor.role) {
+                return Decision::deny(
+                    NotAdministrator,
+                    "Only administrators see role templates.".into(),
+                );
+            }
+            match (action, scope) {
+                (Action::View, Scope::Any) => {
+                    Decision::allow("Administrators see role templates.".into(), None)
+                }
+                (Action::Edit, Scope::Any) if actor.role == Role::SuperAdmin => {
+                    Decision::allow("Super admins edit role templates.".into(), None)
+                }
+                (Action::Edit, Scope::Any) => Decision::deny(
+                    SuperAdminOnly,
+                    "Only super admins edit role templates.".into(),
+                ),
+                _ => not_applicable(action, area),
+            }
+        }
+        Area::AuditLog => {
+            if !is_admin(actor.role) {
+                return Decision::deny(
+                    NotAdministrator,
+                    "Only administrators read the audit trail.".into(),
+                );
+            }
+            match (action, scope) {
+                (Action::View, Scope::Any) => {
+                    Decision::allow("Administrators read the audit trail.".into(), None)
+                }
+                (Action::Edit | Action::Delete, Scope::Any) => Decision::deny(
+                    NeverDeleted,
+                    "The audit trail is read-only: nobody changes or deletes it.".into(),
+                ),
+                _ => not_applicable(action, area),
+            }
+        }
+        Area::Settings => {
+            if actor.role != Role::SuperAdmin {
+                return Decision::deny(
+                    SuperAdminOnly,
+                    "Only super admins see and change settings.".into(),
+                );
+            }
+            match (action, scope) {
+                (Action::View | Action::Edit, Scope::Any) => {
+                    Decision::allow("Super admins manage settings.".into(), None)
+                }
+                _ => not_applicable(action, area),
+            }
+        }
+        Area::Dashboard => {
+            if !is_admin(actor.role) {
+                return Decision::deny(
+                    NotAdministrator,
+                    "Only administrators see the dashboard.".into(),
+                );
+            }
+            match (action, scope) {
+                (Action::View, Scope::Any) => {
+                    Decision::allow("Administrators see the dashboard.".into(), None)
+                }
+                _ => not_applicable(action, area),
+            }
+        }
+    }
+}
+
+fn not_applicable(action: Action, area: Area) -> Decision {
+    Decision::deny(
+        Rule::NotApplicable,
+        format!(
+            "There is no “{}” action on {}.",
+            action.label(),
+            area.title()
+        ),
+    )
+}
+
+fn authorize_module(actor: &Actor, action: Action, module: Module, scope: Scope) -> Decision {
+    if let Scope::User { .. } = scope {
+        return not_applicable(action, Area::Module(module));
+    }
+    if !actor.permissions.allows(module, action) {
+        return Decision::deny(
+            Rule::MissingFlag,
+            format!(
+                "The permissions for {} do not include “{}” (held: {}).",
+                module.title(),
+                action.label(),
+                actor.permissions.get(module).describe()
+            ),
+        );
+    }
+    if action == Action::Approve && actor.user_type == UserType::Dealer {
+        return Decision::deny(
+            Rule::ApproveNeedsManufacturer,
+            "Only manufacturer staff decide on submissions; dealer users cannot, whatever their flags.".into(),
+        );
+    }
+    if let Scope::DealerRecord {
+        dealer_id,
+        submitted_by,
+    } = scope
+    {
+        if actor.user_type == UserType::Dealer && actor.dealer_id != Some(dealer_id) {
+            return Decision::deny(
+                Rule::OtherDealer,
+                "The record belongs to another dealer.".into(),
+            );
+        }
+        if action == Action::Approve && submitted_by == Some(actor.id) {
+            return Decision::deny(
+                Rule::OwnSubmission,
+                "Nobody decides on a submission they made themselves.".into(),
+            );
+        }
+    }
+    let (dealer_filter, whose) = match actor.user_type {
+        UserType::Dealer => (actor.dealer_id, "records of their own dealer"),
+        UserType::Manufacturer => (None, "records of every dealer"),
+    };
+    Decision::allow(
+        format!(
+            "Holds “{}” on {}, for {whose}.",
+            action.label(),
+            module.title()
+        ),
+        dealer_filter,
+    )
+}
+
+fn authorize_user_admin(actor: &Actor, action: Action, scope: Scope) -> Decision {
+    use Rule::*;
+    if !is_admin(actor.role) {
+        return Decision::deny(
+            NotAdministrator,
+            "Only super admins and manufacturer admins administer users.".into(),
+        );
+    }
+    if action == Action::Approve || matches!(scope, Scope::DealerRecord { .. }) {
+        return not_applicable(action, Area::Users);
+    }
+    if action == Action::Delete {
+        return Decision::deny(
+            NeverDeleted,
+            "Users are deactivated, never deleted: their history stays.".into(),
+        );
+    }
+    let Scope::User { target, change } = scope else {
+        return Decision::allow("Administrators manage users.".into(), None);
+    };
+    let new_role = match change {
+        UserChange::Role { to, .. } => Some(to),
+        _ => None,
+    };
+    if actor.role == Role::ManufacturerAdmin
+        && (target.role == Role::SuperAdmin || new_role == Some(Role::SuperAdmin))
+    {
+        return Decision::deny(
+            OverSuperAdmin,
+            "A manufacturer admin cannot administer, create or promote to super admin.".into(),
+        );
+    }
+    match change {
+        UserChange::Details => {}
+        UserChange::Deactivate {
+            active_super_admins,
+        } => {
+            if target.id == actor.id {
+                return Decision::deny(
+                    SelfDeactivation,
+                    "Nobody can deactivate their own account.".into(),
+                );
+            }
+            if target.role == Role::SuperAdmin && target.active && active_super_admins <= 1 {
+                return Decision::deny(
+                    LastSuperAdmin,
+                    "This is the last active super admin; make another one first.".into(),
+                );
+            }
+        }
+        UserChange::Role {
+            to,
+            active_super_admins,
+        } => {
+            if target.role == Role::SuperAdmin
+                && to != Role::SuperAdmin
+                && target.active
+                && active_super_admins <= 1
+            {
+                return Decision::deny(
+                    LastSuperAdmin,
+                    "This is the last active super admin; make another one first.".into(),
+                );
+            }
+        }
+        UserChange::Grant { module, flags } => {
+            let beyond = flags.minus(actor.permissions.get(module));
+            if !beyond.is_empty() {
+                return Decision::deny(
+                    GrantBeyondOwn,
+                    format!(
+                        "Nobody grants a permission they do not hold: you lack {} on {}.",
+                        beyond.describe(),
+                        module.title()
+                    ),
+                );
+            }
+        }
+    }
+    Decision::allow("Administrators manage this user.".into(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_sets_read_and_write_each_column() {
+        let set = FlagSet::from_columns(true, false, true, false, true);
+        assert!(set.has(Action::View) && set.has(Action::Edit) && set.has(Action::Approve));
+        assert!(!set.has(Action::Create) && !set.has(Action::Delete));
+        assert_eq!(set.with(Action::Edit, false).describe(), "View, Approve");
+        assert_eq!(FlagSet::ALL.minus(set).describe(), "Create, Delete");
+        assert_eq!(FlagSet::from_bits(0xff), FlagSet::ALL);
+    }
+}

@@ -1,0 +1,83 @@
+//! Enforcing [`authorize`] on the server, and the row-level security context of a request's
+//! transaction (server only).
+
+use serde_json::json;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::context::RequestMeta;
+use crate::audit::{self, AuditEntry};
+use crate::auth::authorize::{Action, Actor, Area, Decision, Scope, authorize};
+use crate::auth::roles::UserType;
+use crate::error::AppError;
+
+/// The role request transactions run as: no BYPASSRLS, no UPDATE or DELETE on `audit_logs`.
+pub const APP_ROLE: &str = "oap_app";
+
+/// Decides with [`authorize`]; a refusal is logged, audited (in its own transaction, since the
+/// request's work is abandoned) and returned as [`AppError::Forbidden`] with the reason.
+pub async fn enforce(
+    pool: &PgPool,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: Action,
+    area: Area,
+    scope: Scope,
+) -> Result<Decision, AppError> {
+    let decision = authorize(actor, action, area, scope);
+    if decision.allowed {
+        return Ok(decision);
+    }
+    tracing::warn!(
+        user = %actor.id,
+        action = action.key(),
+        ?area,
+        rule = ?decision.rule,
+        "access denied: {}",
+        decision.reason
+    );
+    let mut tx = pool.begin().await?;
+    audit::record(
+        &mut tx,
+        meta,
+        AuditEntry::new(Some(actor.id), "authz.denied", "access", None).with_new(json!({
+            "action": action.key(),
+            "area": area,
+            "scope": scope,
+            "rule": decision.rule,
+            "reason": decision.reason,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Err(AppError::Forbidden {
+        reason: decision.reason,
+    })
+}
+
+/// Begins a transaction that runs as [`APP_ROLE`] on behalf of `actor`: row-level security then
+/// limits a dealer user to their dealer's rows, whatever the queries inside forget. Everything is
+/// `LOCAL`, so it ends with the transaction and never leaks to the pooled connection's next user.
+pub async fn begin_as(
+    pool: &PgPool,
+    actor: &Actor,
+) -> Result<Transaction<'static, Postgres>, AppError> {
+    let mut tx = pool.begin().await?;
+    let (scope, dealer) = match actor.user_type {
+        UserType::Manufacturer => ("all", String::new()),
+        UserType::Dealer => (
+            "dealer",
+            actor.dealer_id.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+    };
+    sqlx::query!(
+        r#"SELECT set_config('role', $1, true) AS "role!", set_config('app.scope', $2, true) AS "scope!",
+                  set_config('app.dealer_id', $3, true) AS "dealer!", set_config('app.user_id', $4, true) AS "user!""#,
+        APP_ROLE,
+        scope,
+        dealer,
+        actor.id.to_string()
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(tx)
+}
