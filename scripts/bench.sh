@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: performance numbers from the release build, measured, never asserted in tests.
 #   login: POST /api/auth/login latency (p50/p99) at 1 and at 16 concurrent clients (wrk).
+#   users list: the admin users list (server function JSON, and the server-rendered page) with
+#     1,000 and with 100,000 users: first page, a deep keyset page and a search.
+#   permission toggle: one flag of a random user on or off, audited, as the grid sends it.
 # PostgreSQL: DATABASE_URL when set, otherwise an embedded cluster under /tmp/oap-bench-pg-<uid>.
 # Load comes from this machine (loopback only) and competes with the server for its cores.
 set -euo pipefail
@@ -42,17 +45,84 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://$ADDR/readyz" >/dev/null || { cat /tmp/oap-bench-server.log; exit 1; }
 
-printf '\n%-34s %8s %8s %8s %10s\n' "benchmark" "clients" "p50" "p99" "req/s"
-for clients in 1 16; do
-  threads=$(( clients < 2 ? 1 : 2 ))
-  out="$(wrk -t"$threads" -c"$clients" -d"${DURATION}s" --latency -s scripts/bench/login.lua "http://$ADDR/api/auth/login")"
+# run LABEL CLIENTS SCRIPT URL: one wrk run, printed as a table row; any non-2xx answer fails the bench.
+run() {
+  local label="$1" clients="$2" script="$3" url="$4"
+  local threads=$(( clients < 2 ? 1 : 2 ))
+  local out
+  out="$(wrk -t"$threads" -c"$clients" -d"${DURATION}s" --latency -s "$script" "$url")"
   if echo "$out" | grep -q "Non-2xx"; then
     echo "$out" >&2
-    echo "login answered errors; see above" >&2
+    echo "$label answered errors; see above" >&2
     exit 1
   fi
+  local p50 p99 rps
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  printf '%-34s %8s %8s %8s %10s\n' "login (Argon2id m=19456 t=2 p=1)" "$clients" "$p50" "$p99" "$rps"
+  printf '%-46s %8s %8s %8s %10s\n' "$label" "$clients" "$p50" "$p99" "$rps"
+}
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$bench_url" "$@"; }
+
+printf '\n%-46s %8s %8s %8s %10s\n' "benchmark" "clients" "p50" "p99" "req/s"
+for clients in 1 16; do
+  run "login (Argon2id m=19456 t=2 p=1)" "$clients" scripts/bench/login.lua "http://$ADDR/api/auth/login"
+done
+
+# The admin screens: sign in once (no second factor for the bench) and reuse the session.
+sql -c "UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'"
+jar="$(mktemp)"
+curl -fs -c "$jar" -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" \
+  --data-urlencode "email=superadmin@oneaftersales.com" --data-urlencode "password=$OAP_BENCH_PASSWORD" \
+  "http://$ADDR/api/auth/login" >/dev/null
+OAP_BENCH_COOKIE="oap_session=$(awk '$6 == "oap_session" {print $7}' "$jar")"
+export OAP_BENCH_COOKIE
+rm -f "$jar"
+
+# add_users N: dealers and users (a dealer role each, with its template's permissions) up to N users.
+add_users() {
+  sql <<SQL
+INSERT INTO dealers (dealer_code, dealer_name, city, brand, status)
+SELECT 'BENCH-' || lpad(i::text, 4, '0'), 'Bench Dealer ' || i, 'City ' || (i % 50), 'Both', 'active'
+  FROM generate_series(1, 500) i
+ON CONFLICT (dealer_code) DO NOTHING;
+WITH d AS (SELECT id, row_number() OVER (ORDER BY dealer_code) AS n FROM dealers WHERE dealer_code LIKE 'BENCH-%'),
+     have AS (SELECT count(*) AS c FROM users),
+     new AS (
+       INSERT INTO users (email, password_hash, name, role, user_type, dealer_id, last_login)
+       SELECT 'bench' || i || '@dealer.example', 'x', 'Bench User ' || md5(i::text),
+              (ARRAY['service_head','service_manager','warranty_manager','master_technician'])[1 + i % 4],
+              'dealer', d.id, CASE WHEN i % 3 = 0 THEN NULL ELSE now() - (i || ' minutes')::interval END
+         FROM generate_series((SELECT c FROM have) + 1, $1) i
+         JOIN d ON d.n = 1 + i % 500
+       RETURNING id, role)
+INSERT INTO module_access (user_id, module, can_view, can_create, can_edit, can_delete, can_approve)
+SELECT new.id, t.module, t.can_view, t.can_create, t.can_edit, t.can_delete, t.can_approve
+  FROM new JOIN role_templates t ON t.role = new.role
+ WHERE t.can_view OR t.can_create OR t.can_edit OR t.can_delete OR t.can_approve;
+ANALYZE users; ANALYZE module_access; ANALYZE dealers;
+SQL
+}
+
+list_body='{"query":{"search":"","sort":"name","descending":false}}'
+for size in 1000 100000; do
+  add_users "$size"
+  label="users list, $size users"
+  OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" 1 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+  for clients in 16 64; do
+    OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" "$clients" scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+  done
+  # A page deep into the list: keyset pagination costs the same at any depth.
+  cursor="$(sql -At -c "SELECT lower(name) || '~' || id FROM users ORDER BY lower(name), id OFFSET ($size * 9 / 10) LIMIT 1")"
+  OAP_BENCH_BODY="{\"query\":{\"search\":\"\",\"sort\":\"name\",\"descending\":false,\"after\":\"$cursor\"}}" \
+    run "$label: JSON, page at 90%" 16 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+  OAP_BENCH_BODY='{"query":{"search":"bench12","sort":"last_login","descending":true}}' \
+    run "$label: JSON, search + sort by sign-in" 16 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+  run "$label: server-rendered page" 16 scripts/bench/get_page.lua "http://$ADDR/admin/users"
+done
+
+OAP_BENCH_USERS="$(sql -At -c "SELECT string_agg(id::text, ',') FROM (SELECT id FROM users WHERE email LIKE 'bench%' ORDER BY id LIMIT 2000) u")"
+export OAP_BENCH_USERS
+for clients in 1 16; do
+  run "permission toggle (audited)" "$clients" scripts/bench/toggle.lua "http://$ADDR/api/admin/permissions/set"
 done

@@ -85,6 +85,7 @@ fi
 if [ "$purpose" = "bench" ]; then
   have wrk || apt_install wrk
   have curl || apt_install curl
+  have psql || apt_install postgresql-client
 fi
 
 if [ "$purpose" = "test" ]; then

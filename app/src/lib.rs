@@ -4,6 +4,7 @@
 //! pages and `#[server]` functions. Server-only code sits behind the `ssr` feature; the browser build
 //! enables `hydrate`. The two are never built together.
 
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod auth;
@@ -24,12 +25,16 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use admin::views::{
+    AuditPage, DashboardPage, DealerEditPage, DealerNewPage, DealersPage, PermissionsPage,
+    SettingsPage, TemplatesPage, UserEditPage, UserNewPage, UsersPage,
+};
 use auth::views::{
     AccountPage, DevMailboxPage, ForgotPasswordPage, LoginPage, MfaChallengePage, MfaSetupPage,
     ResetPasswordPage, SessionsPage,
 };
 use components::AppLayout;
-use pages::{AdminPage, HomePage, ModulePage, NotFound};
+use pages::{HomePage, ModulePage, NotFound};
 use system::views::StatusPage;
 
 /// The name cargo-leptos gives the generated CSS, JS and WASM files (`[[workspace.metadata.leptos]] name`).
@@ -70,7 +75,17 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/modules/:slug") view=ModulePage/>
-                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin") view=DashboardPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/users/new") view=UserNewPage/>
+                    <Route path=path!("/admin/users/:id") view=UserEditPage/>
+                    <Route path=path!("/admin/permissions") view=PermissionsPage/>
+                    <Route path=path!("/admin/templates") view=TemplatesPage/>
+                    <Route path=path!("/admin/dealers") view=DealersPage/>
+                    <Route path=path!("/admin/dealers/new") view=DealerNewPage/>
+                    <Route path=path!("/admin/dealers/:id") view=DealerEditPage/>
+                    <Route path=path!("/admin/audit") view=AuditPage/>
+                    <Route path=path!("/admin/settings") view=SettingsPage/>
                     <Route path=path!("/system/status") view=StatusPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/login/mfa") view=MfaChallengePage/>

@@ -52,6 +52,12 @@ pub const RESET_TOKEN_MINUTES: IntSetting = IntSetting {
     key: "reset_token_minutes",
     default: 30,
 };
+/// How long an invitation link stays valid.
+pub const INVITATION_HOURS: IntSetting = IntSetting {
+    category: "password",
+    key: "invitation_hours",
+    default: 72,
+};
 /// Roles that must enrol a second factor when `security.mfa_required_roles` is unset.
 pub const MFA_REQUIRED_ROLES_DEFAULT: &str = "super_admin,manufacturer_admin";
 

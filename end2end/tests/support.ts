@@ -58,3 +58,8 @@ export async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).first().click();
   await expect(page).toHaveURL(/\/login$/);
 }
+
+/** Waits until the page runs in the browser (the layout marks itself once hydrated). */
+export async function waitForHydration(page: Page) {
+  await page.locator('[data-hydrated="true"]').waitFor();
+}

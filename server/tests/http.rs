@@ -81,12 +81,18 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_server_functions_answer_401
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
-async fn the_ping_server_function_answers_json_when_signed_in(pool: PgPool) {
+async fn the_ping_server_function_answers_json_to_administrators_only(pool: PgPool) {
     let dealer = common::dealer(&pool, "D1", "active").await;
     common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
+    common::user(&pool, "ops@example.com", "manufacturer_admin", None).await;
+    common::no_mfa_required(&pool).await;
     let base = common::start(pool).await;
+    let dealer_client = common::client(&base);
+    common::sign_in(&dealer_client, &base, "head@dealer.example").await;
+    let refused = common::call(&dealer_client, &base, "system/ping", &[]).await;
+    assert_eq!(refused.status(), 403, "system status is for administrators");
     let client = common::client(&base);
-    common::sign_in(&client, &base, "head@dealer.example").await;
+    common::sign_in(&client, &base, "ops@example.com").await;
     let response = common::call(&client, &base, "system/ping", &[]).await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();

@@ -4,12 +4,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
 
 use super::api::*;
 use super::model::{AccessStage, SessionSummary};
 use super::policy::MIN_PASSWORD_CHARS;
-use crate::components::{ErrorPanel, Field, FormError, last_error};
+use crate::components::{ErrorPanel, Field, FormError, hydrated, last_error, query};
 use crate::error::AppError;
 
 /// What the forgotten-password form answers, whether or not the account exists.
@@ -41,19 +40,6 @@ where
             }
         });
     }
-}
-
-/// False in the server's HTML, true once the page has hydrated: for controls that only work with
-/// the app running in the browser (their result is shown in place, not on a new page).
-fn hydrated() -> Signal<bool> {
-    let done = RwSignal::new(false);
-    Effect::new(move |_| done.set(true));
-    done.into()
-}
-
-fn query(name: &'static str) -> impl Fn() -> Option<String> + Copy {
-    let q = use_query_map();
-    move || q.with(|m| m.get(name))
 }
 
 /// `/login`.

@@ -5,5 +5,5 @@ mod module_page;
 mod not_found;
 
 pub use home::HomePage;
-pub use module_page::{AdminPage, ModulePage};
+pub use module_page::ModulePage;
 pub use not_found::NotFound;

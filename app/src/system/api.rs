@@ -44,7 +44,7 @@ pub struct PingResult {
 /// Reads the system status from PostgreSQL.
 #[server(endpoint = "system/status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    let state = crate::state::app_state()?;
+    let state = admit().await?;
     let mut conn = state.pool.acquire().await?;
     super::repo::system_status(&mut conn).await
 }
@@ -52,9 +52,27 @@ pub async fn get_system_status() -> Result<SystemStatus, AppError> {
 /// Times one round trip to the database.
 #[server(endpoint = "system/ping")]
 pub async fn ping_database() -> Result<PingResult, AppError> {
-    let state = crate::state::app_state()?;
+    let state = admit().await?;
     let started = std::time::Instant::now();
     super::repo::ping(&state.pool).await?;
     let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     Ok(PingResult { database_micros })
+}
+
+/// Administrators only: the status page shows the database's version and migration history.
+#[cfg(feature = "ssr")]
+async fn admit() -> Result<crate::state::AppState, AppError> {
+    use crate::auth::authorize::{Action, Area, Scope};
+    let session = crate::auth::server::require_user()?;
+    let state = crate::state::app_state()?;
+    crate::auth::server::access::enforce(
+        &state.pool,
+        &crate::auth::server::request_meta(),
+        &session.user.actor(),
+        Action::View,
+        Area::Dashboard,
+        Scope::Any,
+    )
+    .await?;
+    Ok(state)
 }

@@ -411,35 +411,12 @@ pub async fn request_reset(
         tx.commit().await?;
         return Ok(());
     };
-    let [minutes] = settings::ints(&mut tx, [settings::RESET_TOKEN_MINUTES]).await?;
-    // One live link at a time: asking again retires the earlier ones.
-    sqlx::query!(
-        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
-        user.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let (token, hash) = tokens::new_token();
-    let expires_at = Utc::now().naive_utc() + Duration::minutes(minutes);
-    sqlx::query!(
-        "INSERT INTO password_reset_tokens (user_id, token, expires_at) VALUES ($1, $2, $3)",
-        user.id,
-        hash,
-        expires_at
-    )
-    .execute(&mut *tx)
-    .await?;
-    let link = format!("{}/password/reset?token={token}", state.auth.public_url);
-    let body = format!(
-        "Someone (hopefully you) asked to reset the password of your One Aftersales account.\n\n\
-         Choose a new password here within {minutes} minutes:\n{link}\n\n\
-         The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
-    );
-    crate::mail::enqueue(
+    let minutes = issue_password_link(
         &mut tx,
+        &state.auth.public_url,
+        user.id,
         &user.email,
-        "Reset your One Aftersales password",
-        &body,
+        LinkPurpose::Reset,
     )
     .await?;
     audit::record(
@@ -451,6 +428,94 @@ pub async fn request_reset(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Why a one-time link to choose a password is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The user asked for it (forgotten password).
+    Reset,
+    /// An administrator sent it.
+    AdminReset,
+    /// A new account: the user chooses their first password.
+    Invitation,
+}
+
+/// Retires the user's earlier links, stores a new one (its hash only) and queues the mail, in the
+/// caller's transaction. Returns how many minutes the link is valid.
+pub async fn issue_password_link(
+    tx: &mut sqlx::PgConnection,
+    public_url: &str,
+    user_id: uuid::Uuid,
+    email: &str,
+    purpose: LinkPurpose,
+) -> Result<i64, AppError> {
+    let [reset_minutes, invitation_hours] = settings::ints(
+        &mut *tx,
+        [settings::RESET_TOKEN_MINUTES, settings::INVITATION_HOURS],
+    )
+    .await?;
+    let minutes = match purpose {
+        LinkPurpose::Invitation => invitation_hours * 60,
+        LinkPurpose::Reset | LinkPurpose::AdminReset => reset_minutes,
+    };
+    // One live link at a time: a new one retires the earlier ones.
+    sqlx::query!(
+        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let (token, hash) = tokens::new_token();
+    let expires_at = Utc::now().naive_utc() + Duration::minutes(minutes);
+    let kind = if purpose == LinkPurpose::Invitation {
+        "invitation"
+    } else {
+        "reset"
+    };
+    sqlx::query!(
+        "INSERT INTO password_reset_tokens (user_id, token, expires_at, purpose) VALUES ($1, $2, $3, $4)",
+        user_id,
+        hash,
+        expires_at,
+        kind
+    )
+    .execute(&mut *tx)
+    .await?;
+    let link = format!("{public_url}/password/reset?token={token}");
+    let validity = if minutes >= 120 && minutes % 60 == 0 {
+        format!("{} hours", minutes / 60)
+    } else {
+        format!("{minutes} minutes")
+    };
+    let (subject, body) = match purpose {
+        LinkPurpose::Reset => (
+            "Reset your One Aftersales password",
+            format!(
+                "Someone (hopefully you) asked to reset the password of your One Aftersales account.\n\n\
+                 Choose a new password here within {validity}:\n{link}\n\n\
+                 The link works once. If you did not ask for this, ignore this mail: your password stays as it is.\n"
+            ),
+        ),
+        LinkPurpose::AdminReset => (
+            "Choose a new One Aftersales password",
+            format!(
+                "An administrator asked for a new password to be set for your One Aftersales account.\n\n\
+                 Choose it here within {validity}:\n{link}\n\n\
+                 The link works once. Your current password keeps working until you choose a new one.\n"
+            ),
+        ),
+        LinkPurpose::Invitation => (
+            "Your One Aftersales account",
+            format!(
+                "An account on One Aftersales, the aftersales portal, has been created for you.\n\n\
+                 Choose your password here within {validity}, then sign in with {email}:\n{link}\n\n\
+                 The link works once. If you did not expect this mail, ignore it.\n"
+            ),
+        ),
+    };
+    crate::mail::enqueue(&mut *tx, email, subject, &body).await?;
+    Ok(minutes)
 }
 
 /// Sets a new password with a reset token (single use, unexpired) and ends every session of the user.

@@ -1,0 +1,326 @@
+//! Administration server functions. Each one's first line resolves the caller and asks
+//! `authorize`; the services re-decide on the exact record under lock.
+#![expect(
+    clippy::too_many_arguments,
+    reason = "the dealer forms post one argument per form field, so they work before hydration"
+)]
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+use super::model::*;
+use crate::auth::authorize::{Action, Area, FlagSet};
+use crate::auth::roles::Role;
+use crate::error::AppError;
+use crate::modules::Module;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use super::super::server::{dealers, oversight, users};
+    use crate::auth::authorize::{Action, Area};
+    pub use crate::auth::authorize::{Actor, Decision, Scope};
+    pub use crate::auth::server::access::{begin_as, enforce};
+    pub use crate::auth::server::{request_meta, require_user};
+    use crate::error::AppError;
+    pub use crate::state::{AppState, app_state};
+
+    /// The caller, their state, and the area-level decision (logged and audited when refused).
+    pub async fn admit(
+        action: Action,
+        area: Area,
+    ) -> Result<(AppState, Actor, Decision), AppError> {
+        let session = require_user()?;
+        let state = app_state()?;
+        let actor = session.user.actor();
+        let decision = enforce(
+            &state.pool,
+            &request_meta(),
+            &actor,
+            action,
+            area,
+            Scope::Any,
+        )
+        .await?;
+        Ok((state, actor, decision))
+    }
+}
+#[cfg(feature = "ssr")]
+use ssr::*;
+
+/// A page of the users list.
+#[server(endpoint = "admin/users/list", input = Json)]
+pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
+    let (state, actor, decision) = admit(Action::View, Area::Users).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let page = users::list(&mut tx, &query, decision.dealer_filter).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// One user with their sessions.
+#[server(endpoint = "admin/users/get")]
+pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Users).await?;
+    users::detail(&state, &actor, id).await
+}
+
+/// Creates a user and mails them an invitation. A form post: the answer redirects to the user.
+#[server(endpoint = "admin/users/create")]
+pub async fn create_user(
+    name: String,
+    email: String,
+    role: String,
+    user_type: String,
+    #[server(default)] dealer_id: String,
+    #[server(default)] designation: String,
+) -> Result<Uuid, AppError> {
+    let (state, actor, _) = admit(Action::Create, Area::Users).await?;
+    let form = UserForm {
+        name,
+        email,
+        role,
+        user_type,
+        dealer_id,
+        designation,
+    };
+    let id = users::create(&state, &request_meta(), &actor, &form).await?;
+    leptos_axum::redirect(&format!("/admin/users/{id}?created=1"));
+    Ok(id)
+}
+
+/// Edits a user's details. A form post.
+#[server(endpoint = "admin/users/update")]
+pub async fn update_user(
+    id: Uuid,
+    name: String,
+    role: String,
+    user_type: String,
+    #[server(default)] dealer_id: String,
+    #[server(default)] designation: String,
+) -> Result<(), AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    let form = UserForm {
+        name,
+        email: String::new(),
+        role,
+        user_type,
+        dealer_id,
+        designation,
+    };
+    users::update(&state, &request_meta(), &actor, id, &form).await?;
+    leptos_axum::redirect(&format!("/admin/users/{id}?saved=1"));
+    Ok(())
+}
+
+/// Deactivates (ending their sessions) or reactivates a user; returns how many sessions ended.
+#[server(endpoint = "admin/users/active")]
+pub async fn set_user_active(id: Uuid, active: bool) -> Result<usize, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    users::set_active(&state, &request_meta(), &actor, id, active).await
+}
+
+/// Mails the user a link to choose a password (an invitation if they never signed in).
+#[server(endpoint = "admin/users/password-link")]
+pub async fn send_password_link(id: Uuid) -> Result<(), AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    users::send_password_link(&state, &request_meta(), &actor, id).await
+}
+
+/// Ends one session of a user, or all of them without `session_id`.
+#[server(endpoint = "admin/users/sessions/end")]
+pub async fn revoke_user_sessions(
+    id: Uuid,
+    #[server(default)] session_id: Option<Uuid>,
+) -> Result<usize, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    users::revoke_sessions(&state, &request_meta(), &actor, id, session_id).await
+}
+
+/// Turns one permission flag on or off; returns the module's flags afterwards.
+#[server(endpoint = "admin/permissions/set", input = Json)]
+pub async fn set_permission(
+    user_id: Uuid,
+    module: Module,
+    action: Action,
+    on: bool,
+) -> Result<FlagSet, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    users::set_permission(&state, &request_meta(), &actor, user_id, module, action, on).await
+}
+
+/// Resets users' permissions to a role template (`None`: each user's own role's).
+#[server(endpoint = "admin/permissions/apply-template", input = Json)]
+pub async fn apply_template(
+    user_ids: Vec<Uuid>,
+    template: Option<Role>,
+) -> Result<usize, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    users::apply_template(&state, &request_meta(), &actor, &user_ids, template).await
+}
+
+/// Whether a user may do `action` in `area`, and why.
+#[server(endpoint = "admin/users/explain", input = Json)]
+pub async fn explain_access(id: Uuid, action: Action, area: Area) -> Result<Explanation, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Users).await?;
+    users::explain(&state, &request_meta(), &actor, id, action, area).await
+}
+
+/// Every role template.
+#[server(endpoint = "admin/templates/list")]
+pub async fn list_templates() -> Result<Vec<RoleTemplate>, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::RoleTemplates).await?;
+    users::templates(&state, &actor).await
+}
+
+/// Turns one flag of a role template on or off (super admins).
+#[server(endpoint = "admin/templates/set", input = Json)]
+pub async fn set_template_flag(
+    role: Role,
+    module: Module,
+    action: Action,
+    on: bool,
+) -> Result<FlagSet, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::RoleTemplates).await?;
+    users::set_template_flag(&state, &request_meta(), &actor, role, module, action, on).await
+}
+
+/// A page of the dealers list.
+#[server(endpoint = "admin/dealers/list", input = Json)]
+pub async fn list_dealers(query: DealerQuery) -> Result<DealerPage, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let page = dealers::list(&mut tx, &query).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// One dealer.
+#[server(endpoint = "admin/dealers/get")]
+pub async fn get_dealer(id: Uuid) -> Result<DealerRow, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let dealer = dealers::get(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(dealer)
+}
+
+/// Every dealer, for pickers.
+#[server(endpoint = "admin/dealers/options")]
+pub async fn dealer_options() -> Result<Vec<DealerOption>, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let options = dealers::options(&mut tx).await?;
+    tx.commit().await?;
+    Ok(options)
+}
+
+/// Creates a dealer. A form post: the answer redirects to the dealer.
+#[server(endpoint = "admin/dealers/create")]
+pub async fn create_dealer(
+    dealer_code: String,
+    dealer_name: String,
+    #[server(default)] address: String,
+    #[server(default)] city: String,
+    #[server(default)] state: String,
+    #[server(default)] country: String,
+    #[server(default)] postal_code: String,
+    #[server(default)] phone: String,
+    #[server(default)] email: String,
+    brand: String,
+    status: String,
+) -> Result<Uuid, AppError> {
+    let form = DealerForm {
+        dealer_code,
+        dealer_name,
+        address,
+        city,
+        state,
+        country,
+        postal_code,
+        phone,
+        email,
+        brand,
+        status,
+    };
+    let (app, actor, _) = admit(Action::Create, Area::Dealers).await?;
+    let id = dealers::create(&app, &request_meta(), &actor, &form).await?;
+    leptos_axum::redirect(&format!("/admin/dealers/{id}?created=1"));
+    Ok(id)
+}
+
+/// Edits a dealer; suspending or deactivating it ends its users' sessions. A form post.
+#[server(endpoint = "admin/dealers/update")]
+pub async fn update_dealer(
+    id: Uuid,
+    dealer_code: String,
+    dealer_name: String,
+    #[server(default)] address: String,
+    #[server(default)] city: String,
+    #[server(default)] state: String,
+    #[server(default)] country: String,
+    #[server(default)] postal_code: String,
+    #[server(default)] phone: String,
+    #[server(default)] email: String,
+    brand: String,
+    status: String,
+) -> Result<usize, AppError> {
+    let form = DealerForm {
+        dealer_code,
+        dealer_name,
+        address,
+        city,
+        state,
+        country,
+        postal_code,
+        phone,
+        email,
+        brand,
+        status,
+    };
+    let (app, actor, _) = admit(Action::Edit, Area::Dealers).await?;
+    let ended = dealers::update(&app, &request_meta(), &actor, id, &form).await?;
+    leptos_axum::redirect(&format!("/admin/dealers/{id}?saved=1&ended={ended}"));
+    Ok(ended)
+}
+
+/// A page of the audit trail.
+#[server(endpoint = "admin/audit/list", input = Json)]
+pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::AuditLog).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let page = oversight::audit_page(&mut tx, &query).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// The editable settings.
+#[server(endpoint = "admin/settings/list")]
+pub async fn list_settings() -> Result<Vec<SettingRow>, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Settings).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let rows = oversight::settings(&mut tx).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Changes one setting (super admins).
+#[server(endpoint = "admin/settings/update")]
+pub async fn update_setting(
+    category: String,
+    key: String,
+    value: String,
+) -> Result<SettingRow, AppError> {
+    let (state, actor, _) = admit(Action::Edit, Area::Settings).await?;
+    oversight::update_setting(&state, &request_meta(), &actor, &category, &key, &value).await
+}
+
+/// The administrators' dashboard.
+#[server(endpoint = "admin/dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    let (state, actor, _) = admit(Action::View, Area::Dashboard).await?;
+    let mut tx = begin_as(&state.pool, &actor).await?;
+    let dashboard = oversight::dashboard(&mut tx).await?;
+    tx.commit().await?;
+    Ok(dashboard)
+}
