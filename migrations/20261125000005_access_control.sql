@@ -65,24 +65,54 @@ BEGIN
 END
 $$;
 
-ALTER TABLE dealers ENABLE ROW LEVEL SECURITY;
-CREATE POLICY dealer_isolation ON dealers
-  USING (app_sees_dealer(id)) WITH CHECK (app_sees_dealer(id));
+-- Dealers and users: a dealer user reads its own dealer and that dealer's users (and itself);
+-- only manufacturer staff change them (a dealer user could otherwise reactivate its own dealer or
+-- give itself another role).
+CREATE FUNCTION app_is_manufacturer() RETURNS BOOLEAN
+LANGUAGE sql STABLE AS $$
+  SELECT current_setting('app.scope', true) IS NOT DISTINCT FROM 'all'
+$$;
 
--- Users: a dealer user sees the users of its dealer, and itself.
+ALTER TABLE dealers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY dealer_read ON dealers FOR SELECT USING (app_sees_dealer(id));
+CREATE POLICY manufacturer_write ON dealers USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
+
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
-CREATE POLICY dealer_isolation ON users
-  USING (app_sees_dealer(dealer_id) OR id = app_user_id())
-  WITH CHECK (app_sees_dealer(dealer_id) OR id = app_user_id());
+CREATE POLICY dealer_read ON users FOR SELECT USING (app_sees_dealer(dealer_id) OR id = app_user_id());
+CREATE POLICY manufacturer_write ON users USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
 
 -- Permissions and notifications: manufacturer staff see all; anyone else only their own.
 ALTER TABLE module_access ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_or_all ON module_access
-  USING (current_setting('app.scope', true) = 'all' OR user_id = app_user_id())
-  WITH CHECK (current_setting('app.scope', true) = 'all');
+CREATE POLICY own_read ON module_access FOR SELECT USING (user_id = app_user_id());
+CREATE POLICY manufacturer_write ON module_access USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
 ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_or_all ON notifications
-  USING (current_setting('app.scope', true) = 'all' OR user_id = app_user_id());
+  USING (app_is_manufacturer() OR user_id = app_user_id());
+
+-- Sessions, reset links, recovery codes and queued mail (which holds live links): a user's own
+-- sessions and recovery codes at most; the rest only for manufacturer staff (administrators end
+-- sessions and send invitations).
+ALTER TABLE session_logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_or_all ON session_logs
+  USING (app_is_manufacturer() OR user_id = app_user_id())
+  WITH CHECK (app_is_manufacturer() OR user_id = app_user_id());
+ALTER TABLE mfa_recovery_codes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON mfa_recovery_codes USING (user_id = app_user_id()) WITH CHECK (user_id = app_user_id());
+ALTER TABLE password_reset_tokens ENABLE ROW LEVEL SECURITY;
+CREATE POLICY manufacturer_only ON password_reset_tokens USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
+ALTER TABLE mail_outbox ENABLE ROW LEVEL SECURITY;
+CREATE POLICY manufacturer_only ON mail_outbox USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
+
+-- The audit trail: anyone's transaction appends (a refusal is audited too), only manufacturer
+-- staff read it. Settings and role templates: everyone reads, manufacturer staff change.
+ALTER TABLE audit_logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY manufacturer_read ON audit_logs FOR SELECT USING (app_is_manufacturer());
+CREATE POLICY anyone_appends ON audit_logs FOR INSERT WITH CHECK (true);
+
+-- The seed's reporting views run with their owner's rights by default, which would step around
+-- every policy above: make them run with the caller's.
+ALTER VIEW v_active_users SET (security_invoker = true);
+ALTER VIEW v_module_statistics SET (security_invoker = true);
 
 -- 3. Role templates: the permissions a new user of each role starts with, editable by super admins.
 CREATE TABLE role_templates (
@@ -104,6 +134,14 @@ CREATE TABLE role_templates (
 );
 CREATE TRIGGER role_templates_set_updated_at BEFORE UPDATE ON role_templates
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+-- Created after the blanket grant above: the application role reads and edits templates.
+GRANT SELECT, INSERT, UPDATE, DELETE ON role_templates TO oap_app;
+ALTER TABLE role_templates ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone_reads ON role_templates FOR SELECT USING (true);
+CREATE POLICY manufacturer_write ON role_templates USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
+ALTER TABLE settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone_reads ON settings FOR SELECT USING (true);
+CREATE POLICY manufacturer_write ON settings USING (app_is_manufacturer()) WITH CHECK (app_is_manufacturer());
 
 -- Defaults: manufacturer staff review and decide; dealer staff work on what their job covers.
 -- Columns: view, create, edit, delete, approve.
@@ -173,7 +211,7 @@ ON CONFLICT (category, key) DO NOTHING;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX idx_users_search ON users USING gin (lower(name::text || ' ' || email::text) gin_trgm_ops);
 CREATE INDEX idx_users_name_key ON users (lower(name::text), id);
-CREATE INDEX idx_users_created_key ON users (created_at, id);
+CREATE INDEX idx_users_created_key ON users ((COALESCE(created_at, '-infinity'::timestamp)), id);
 CREATE INDEX idx_users_last_login_key ON users ((COALESCE(last_login, '-infinity'::timestamp)), id);
 CREATE INDEX idx_dealers_name_key ON dealers (lower(dealer_name::text), id);
 CREATE INDEX idx_audit_created_key ON audit_logs (created_at, id);

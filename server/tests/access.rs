@@ -372,6 +372,50 @@ async fn nobody_escalates_privileges(pool: PgPool) {
             "a manufacturer admin editing a super admin"
         );
     }
+    let read_sa = common::call(&client, &w.base, "admin/users/get", &[("id", &sa)]).await;
+    assert_eq!(
+        read_sa.status(),
+        403,
+        "a manufacturer admin reading a super admin's sessions"
+    );
+    let head = w.head_a.to_string();
+    let dealer_a = w.dealer_a.to_string();
+    let promote_other = common::call(
+        &client,
+        &w.base,
+        "admin/users/update",
+        &[
+            ("id", &head),
+            ("name", "Head"),
+            ("role", "manufacturer_admin"),
+            ("user_type", "manufacturer"),
+            ("dealer_id", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        promote_other.status(),
+        403,
+        "a new role's template holds flags the admin lacks"
+    );
+    let demote_other = common::call(
+        &client,
+        &w.base,
+        "admin/users/update",
+        &[
+            ("id", &head),
+            ("name", "Head"),
+            ("role", "service_manager"),
+            ("user_type", "dealer"),
+            ("dealer_id", &dealer_a),
+        ],
+    )
+    .await;
+    assert_eq!(
+        demote_other.status(),
+        403,
+        "even a lesser role's template must be grantable"
+    );
     let me = admin.to_string();
     let promote = common::call(
         &client,
@@ -594,6 +638,51 @@ async fn permission_toggles_are_audited_with_old_and_new_and_change_what_the_use
     assert_eq!(old["mt_meet"], "View, Create, Edit, Delete, Approve");
     assert_eq!(new["mt_meet"], "Create, Edit, Delete, Approve");
 
+    // A new role starts from that role's template; the change and the flags are audited.
+    let head = w.head_a.to_string();
+    let dealer_a = w.dealer_a.to_string();
+    let changed = common::call(
+        &root,
+        &w.base,
+        "admin/users/update",
+        &[
+            ("id", &head),
+            ("name", "Head"),
+            ("role", "warranty_manager"),
+            ("user_type", "dealer"),
+            ("dealer_id", &dealer_a),
+        ],
+    )
+    .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let modules: Vec<String> =
+        sqlx::query_scalar("SELECT module FROM module_access WHERE user_id = $1 ORDER BY module")
+            .bind(w.head_a)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(modules, ["warranty_survey"]);
+    let (old, new): (Value, Value) = sqlx::query_as(
+        "SELECT old_values, new_values FROM audit_logs WHERE action = 'user.updated'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (old["role"].as_str(), new["role"].as_str()),
+        (Some("service_head"), Some("warranty_manager"))
+    );
+    assert_eq!(new["permissions"]["dealer_pcc"], "none");
+    assert_eq!(
+        old["permissions"]["dealer_pcc"],
+        "View, Create, Edit, Delete, Approve"
+    );
+    sqlx::query("UPDATE users SET role = 'service_head' WHERE id = $1")
+        .bind(w.head_a)
+        .execute(&pool)
+        .await
+        .unwrap();
+
     // Reset to the template of the user's role, then their session sees the new permissions.
     let reset = call_json(
         &root,
@@ -757,30 +846,47 @@ async fn settings_are_validated_and_audited(pool: PgPool) {
     let w = world(&pool).await;
     let root = client_for(&w.base, "root@oem.example").await;
     let before = fingerprint(&pool).await;
+    let setting = |key: &'static str, value: &'static str| {
+        let category = if key == "mfa_required_roles" {
+            "security"
+        } else {
+            "session"
+        };
+        [("category", category), ("key", key), ("value", value)]
+    };
     let bad = common::call(
         &root,
         &w.base,
         "admin/settings/update",
-        &[
-            ("category", "session"),
-            ("key", "idle_timeout_minutes"),
-            ("value", "0"),
-        ],
+        &setting("idle_timeout_minutes", "0"),
     )
     .await;
     assert_eq!(bad.status(), 422);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["fields"][0]["field"], "value");
-    assert_eq!(fingerprint(&pool).await, before);
+    let exempt_admins = common::call(
+        &root,
+        &w.base,
+        "admin/settings/update",
+        &setting("mfa_required_roles", "service_head"),
+    )
+    .await;
+    assert_eq!(
+        exempt_admins.status(),
+        422,
+        "administrators always need a second factor"
+    );
+    assert_eq!(
+        fingerprint(&pool).await,
+        before,
+        "refused values change nothing"
+    );
+
     let ok = common::call(
         &root,
         &w.base,
         "admin/settings/update",
-        &[
-            ("category", "security"),
-            ("key", "mfa_required_roles"),
-            ("value", "service_head , manufacturer_admin,service_head"),
-        ],
+        &setting("idle_timeout_minutes", " 45 "),
     )
     .await;
     assert_eq!(ok.status(), 200);
@@ -790,14 +896,31 @@ async fn settings_are_validated_and_audited(pool: PgPool) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(old["value"], "");
-    assert_eq!(new["value"], "manufacturer_admin,service_head");
-    let audit: Value = call_json(&root, &w.base, "admin/audit/list", json!({ "query": { "actor": "root@", "entity_type": "setting", "action": "setting.", "from": "", "to": "" } }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(
+        (old["value"].as_str(), new["value"].as_str()),
+        (Some("30"), Some("45"))
+    );
+    let audit: Value = call_json(
+        &root,
+        &w.base,
+        "admin/audit/list",
+        json!({ "query": { "actor": "root@", "entity_type": "setting", "action": "setting.", "from": "", "to": "" } }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(audit["rows"].as_array().unwrap().len(), 1);
-    let bad_dates = call_json(&root, &w.base, "admin/audit/list", json!({ "query": { "actor": "", "entity_type": "", "action": "", "from": "2026-13-01", "to": "" } })).await;
+    assert_eq!(
+        audit["rows"][0]["new_values"]["setting"],
+        "session.idle_timeout_minutes"
+    );
+    let bad_dates = call_json(
+        &root,
+        &w.base,
+        "admin/audit/list",
+        json!({ "query": { "actor": "", "entity_type": "", "action": "", "from": "2026-13-01", "to": "" } }),
+    )
+    .await;
     assert_eq!(bad_dates.status(), 422);
 }

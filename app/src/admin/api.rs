@@ -62,7 +62,7 @@ pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
 #[server(endpoint = "admin/users/get")]
 pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
     let (state, actor, _) = admit(Action::View, Area::Users).await?;
-    users::detail(&state, &actor, id).await
+    users::detail(&state, &request_meta(), &actor, id).await
 }
 
 /// Creates a user and mails them an invitation. A form post: the answer redirects to the user.

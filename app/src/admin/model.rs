@@ -934,6 +934,15 @@ impl KnownSetting {
                         None => return Err(format!("“{part}” is not a role.")),
                     }
                 }
+                // Administrators always need a second factor: the screen cannot switch that off.
+                for admin in [Role::SuperAdmin, Role::ManufacturerAdmin] {
+                    if !roles.contains(&admin) {
+                        return Err(format!(
+                            "{} must stay in the list: administrators always use two-factor authentication.",
+                            admin.key()
+                        ));
+                    }
+                }
                 Ok(Role::ALL
                     .into_iter()
                     .filter(|r| roles.contains(r))

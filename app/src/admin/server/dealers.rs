@@ -35,7 +35,8 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &DealerQuery) {
             .push(")");
     }
     if let Some(status) = &q.status {
-        qb.push(" AND d.status = ").push_bind(status.clone());
+        qb.push(" AND COALESCE(d.status, 'active') = ")
+            .push_bind(status.clone());
     }
     if let Some(brand) = &q.brand {
         qb.push(" AND d.brand = ").push_bind(brand.clone());

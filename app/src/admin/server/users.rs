@@ -4,7 +4,7 @@
 //! as the application role.
 
 use serde_json::{Value, json};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
 
 use crate::admin::model::{
@@ -17,7 +17,7 @@ use crate::auth::authorize::{
 };
 use crate::auth::roles::{Role, UserType};
 use crate::auth::server::RequestMeta;
-use crate::auth::server::access::{begin_as, enforce};
+use crate::auth::server::access::{begin_as, enforce, enforce_in};
 use crate::auth::server::service::{LinkPurpose, issue_password_link};
 use crate::auth::server::session::{self, EndReason};
 use crate::error::AppError;
@@ -56,7 +56,10 @@ fn sort_key(sort: UserSort) -> (&'static str, &'static str) {
     match sort {
         UserSort::Name => ("lower(u.name::text)", "text"),
         UserSort::Email => ("lower(u.email::text)", "text"),
-        UserSort::Created => ("u.created_at", "timestamp"),
+        UserSort::Created => (
+            "COALESCE(u.created_at, '-infinity'::timestamp)",
+            "timestamp",
+        ),
         UserSort::LastLogin => (
             "COALESCE(u.last_login, '-infinity'::timestamp)",
             "timestamp",
@@ -89,11 +92,19 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &UserQuery, dealer_filter: O
     }
 }
 
-fn parse_cursor(cursor: &str) -> Result<(String, Uuid), AppError> {
+/// The sort key and id of a page cursor; for timestamp orders the key must read as one (as
+/// PostgreSQL writes it), so a tampered cursor is a bad request rather than a database error.
+fn parse_cursor(cursor: &str, key_type: &str) -> Result<(String, Uuid), AppError> {
     let bad = || AppError::BadRequest {
         message: "That page link is no longer valid; start from the first page.".into(),
     };
     let (key, id) = cursor.rsplit_once('~').ok_or_else(bad)?;
+    if key_type == "timestamp"
+        && key != "-infinity"
+        && chrono::NaiveDateTime::parse_from_str(key, "%Y-%m-%d %H:%M:%S%.f").is_err()
+    {
+        return Err(bad());
+    }
     Ok((key.to_owned(), Uuid::parse_str(id).map_err(|_| bad())?))
 }
 
@@ -164,7 +175,7 @@ pub async fn list(
     qb.push(format_args!(", ({key})::text AS sort_key"));
     push_filters(&mut qb, q, dealer_filter);
     if let Some(cursor) = &q.after {
-        let (after_key, after_id) = parse_cursor(cursor)?;
+        let (after_key, after_id) = parse_cursor(cursor, key_type)?;
         qb.push(format_args!(" AND ({key}, u.id) {cmp} (CAST("))
             .push_bind(after_key)
             .push(format_args!(" AS {key_type}), "))
@@ -217,8 +228,20 @@ pub async fn row(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, AppError>
     to_row(r, permissions)
 }
 
-/// Active super admins.
+/// Serialises every change that could leave no active super admin (the key is arbitrary but fixed).
+const SUPER_ADMINS_LOCK: i64 = 0x0A5_5A01;
+
+/// Active super admins, counted under a transaction-scoped lock: two admins deactivating each
+/// other at the same moment must not both see "two left".
 async fn active_super_admins(conn: &mut PgConnection) -> Result<u32, AppError> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", SUPER_ADMINS_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    count_super_admins(conn).await
+}
+
+/// Active super admins, for showing (no lock).
+async fn count_super_admins(conn: &mut PgConnection) -> Result<u32, AppError> {
     let n = sqlx::query_scalar!(
         r#"SELECT count(*) AS "n!" FROM users WHERE role = 'super_admin' AND is_active IS TRUE"#
     )
@@ -268,15 +291,22 @@ async fn lock_target(conn: &mut PgConnection, id: Uuid) -> Result<Target, AppErr
     })
 }
 
+/// A request transaction.
+type Tx = Transaction<'static, Postgres>;
+
+/// Decides on `target` inside `tx`: allowed, `tx` comes back; refused, it is rolled back and the
+/// refusal audited.
 async fn decide(
+    tx: Tx,
     state: &AppState,
     meta: &RequestMeta,
     actor: &Actor,
     action: Action,
     target: TargetUser,
     change: UserChange,
-) -> Result<(), AppError> {
-    enforce(
+) -> Result<Tx, AppError> {
+    enforce_in(
+        tx,
         &state.pool,
         meta,
         actor,
@@ -285,13 +315,32 @@ async fn decide(
         Scope::User { target, change },
     )
     .await
-    .map(|_| ())
 }
 
 /// Everything the user screen shows about `id`.
-pub async fn detail(state: &AppState, actor: &Actor, id: Uuid) -> Result<UserDetail, AppError> {
+pub async fn detail(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<UserDetail, AppError> {
     let mut tx = begin_as(&state.pool, actor).await?;
     let user = row(&mut tx, id).await?;
+    let target = TargetUser {
+        id,
+        role: user.role,
+        active: user.is_active,
+    };
+    tx = decide(
+        tx,
+        state,
+        meta,
+        actor,
+        Action::View,
+        target,
+        UserChange::Details,
+    )
+    .await?;
     let sessions = session::list_for_user(&mut tx, id, Uuid::nil()).await?;
     let extra = sqlx::query!(
         r#"SELECT c.name AS "created_by?",
@@ -302,7 +351,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: Uuid) -> Result<UserDet
     )
     .fetch_one(&mut *tx)
     .await?;
-    let active_super_admins = active_super_admins(&mut tx).await?;
+    let active_super_admins = count_super_admins(&mut tx).await?;
     tx.commit().await?;
     Ok(UserDetail {
         user,
@@ -417,27 +466,21 @@ async fn write_flags(
 
 /// Refuses unless `actor` may grant every flag of `permissions` (each module checked on its own).
 async fn check_grants(
+    mut tx: Tx,
     state: &AppState,
     meta: &RequestMeta,
     actor: &Actor,
     target: TargetUser,
     permissions: &Permissions,
-) -> Result<(), AppError> {
+) -> Result<Tx, AppError> {
     for module in Module::ALL {
         let flags = permissions.get(module);
         if !flags.is_empty() {
-            decide(
-                state,
-                meta,
-                actor,
-                Action::Edit,
-                target,
-                UserChange::Grant { module, flags },
-            )
-            .await?;
+            let change = UserChange::Grant { module, flags };
+            tx = decide(tx, state, meta, actor, Action::Edit, target, change).await?;
         }
     }
-    Ok(())
+    Ok(tx)
 }
 
 /// A duplicate email (either unique constraint) as a field error; anything else as usual.
@@ -469,13 +512,16 @@ pub async fn create(
         role: valid.role,
         active: true,
     };
-    decide(
-        state,
+    enforce(
+        &state.pool,
         meta,
         actor,
         Action::Create,
-        new_user,
-        UserChange::Details,
+        Area::Users,
+        Scope::User {
+            target: new_user,
+            change: UserChange::Details,
+        },
     )
     .await?;
     // An unusable password: a hash of random characters nobody ever sees, so sign-in costs the
@@ -488,7 +534,7 @@ pub async fn create(
     let mut tx = begin_as(&state.pool, actor).await?;
     check_dealer(&mut tx, valid.dealer_id).await?;
     let permissions = template(&mut tx, valid.role).await?;
-    check_grants(state, meta, actor, new_user, &permissions).await?;
+    tx = check_grants(tx, state, meta, actor, new_user, &permissions).await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO users (email, password_hash, name, role, user_type, dealer_id, designation, is_active, created_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) RETURNING id"#,
@@ -551,7 +597,8 @@ pub async fn update(
     let valid = form
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;
-    decide(
+    tx = decide(
+        tx,
         state,
         meta,
         actor,
@@ -562,7 +609,8 @@ pub async fn update(
     .await?;
     if valid.role != target.facts.role {
         let count = active_super_admins(&mut tx).await?;
-        decide(
+        tx = decide(
+            tx,
             state,
             meta,
             actor,
@@ -575,6 +623,17 @@ pub async fn update(
         )
         .await?;
     }
+    // A new role starts from its template: flags granted for the old role (a dealer's service head
+    // may delete PCC applications) must not carry over to the new one unchecked.
+    let role_changed = valid.role != target.facts.role || valid.user_type != target.user_type;
+    let permissions = if role_changed {
+        let old = permissions_of(&mut tx, &[id]).await?.remove(0).1;
+        let new = template(&mut tx, valid.role).await?;
+        tx = check_grants(tx, state, meta, actor, target.facts, &new).await?;
+        Some((old, new))
+    } else {
+        None
+    };
     check_dealer(&mut tx, valid.dealer_id).await?;
     sqlx::query!(
         "UPDATE users SET name = $2, role = $3, user_type = $4, dealer_id = $5, designation = $6 WHERE id = $1",
@@ -587,28 +646,33 @@ pub async fn update(
     )
     .execute(&mut *tx)
     .await?;
-    let reach_changed = valid.role != target.facts.role
-        || valid.user_type != target.user_type
-        || valid.dealer_id != target.dealer_id;
+    if let Some((_, new)) = &permissions {
+        write_permissions(&mut tx, id, new, actor.id).await?;
+    }
+    let reach_changed = role_changed || valid.dealer_id != target.dealer_id;
     let ended = if reach_changed {
         session::end_all(&mut tx, id, None, EndReason::Revoked, meta, Some(actor.id)).await?
     } else {
         0
     };
-    let old = json!({
+    let mut old = json!({
         "name": target.name,
         "role": target.facts.role.key(),
         "user_type": target.user_type.key(),
         "dealer_id": target.dealer_id,
         "designation": target.designation,
     });
-    let new = json!({
+    let mut new = json!({
         "name": valid.name,
         "role": valid.role.key(),
         "user_type": valid.user_type.key(),
         "dealer_id": valid.dealer_id,
         "designation": valid.designation,
     });
+    if let Some((before, after)) = &permissions {
+        old["permissions"] = permissions_json(before);
+        new["permissions"] = permissions_json(after);
+    }
     if old != new {
         audit::record(
             &mut tx,
@@ -646,7 +710,7 @@ pub async fn set_active(
             active_super_admins: active_super_admins(&mut tx).await?,
         }
     };
-    decide(state, meta, actor, Action::Edit, target.facts, change).await?;
+    tx = decide(tx, state, meta, actor, Action::Edit, target.facts, change).await?;
     if target.facts.active == active {
         return Ok(0);
     }
@@ -697,7 +761,8 @@ pub async fn send_password_link(
 ) -> Result<(), AppError> {
     let mut tx = begin_as(&state.pool, actor).await?;
     let target = lock_target(&mut tx, id).await?;
-    decide(
+    tx = decide(
+        tx,
         state,
         meta,
         actor,
@@ -743,7 +808,8 @@ pub async fn revoke_sessions(
 ) -> Result<usize, AppError> {
     let mut tx = begin_as(&state.pool, actor).await?;
     let target = lock_target(&mut tx, id).await?;
-    decide(
+    tx = decide(
+        tx,
         state,
         meta,
         actor,
@@ -791,7 +857,8 @@ pub async fn set_permission(
     } else {
         FlagSet::EMPTY
     };
-    decide(
+    tx = decide(
+        tx,
         state,
         meta,
         actor,
@@ -852,7 +919,8 @@ pub async fn apply_template(
         let target = lock_target(&mut tx, id).await?;
         let role = template_role.unwrap_or(target.facts.role);
         let new = template(&mut tx, role).await?;
-        decide(
+        tx = decide(
+            tx,
             state,
             meta,
             actor,
@@ -861,7 +929,7 @@ pub async fn apply_template(
             UserChange::Details,
         )
         .await?;
-        check_grants(state, meta, actor, target.facts, &new).await?;
+        tx = check_grants(tx, state, meta, actor, target.facts, &new).await?;
         let old = permissions_of(&mut tx, &[id]).await?.remove(0).1;
         if old == new {
             continue;
@@ -906,7 +974,8 @@ pub async fn explain(
         role: user.role,
         active: user.is_active,
     };
-    decide(
+    tx = decide(
+        tx,
         state,
         meta,
         actor,
@@ -998,6 +1067,14 @@ pub async fn set_template_flag(
     )
     .await?;
     let mut tx = begin_as(&state.pool, actor).await?;
+    // Locked: two admins toggling different flags of one cell must not overwrite each other.
+    sqlx::query!(
+        "SELECT role FROM role_templates WHERE role = $1 AND module = $2 FOR UPDATE",
+        role.key(),
+        module.key()
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let old = template(&mut tx, role).await?.get(module);
     let new = old.with(action, on);
     if new != old {

@@ -81,19 +81,24 @@ pub fn UserFilters(
                     }).collect_view()}
                 </select>
             </label>
-            <label>"Dealer"
-                <select name="dealer">
-                    <option value="">"Any dealer"</option>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            let selected = query.get_untracked().dealer_id;
-                            dealers.await.unwrap_or_default().into_iter().map(|d| view! {
-                                <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} – {}", d.code, d.name)}</option>
-                            }).collect_view()
-                        })}
-                    </Suspense>
-                </select>
-            </label>
+            // The options come from the server: the whole select waits for them, so nothing
+            // but <option>s ever sits inside it.
+            <Suspense fallback=|| view! { <label>"Dealer" <select name="dealer" disabled=true><option>"Loading…"</option></select></label> }>
+                {move || Suspend::new(async move {
+                    let selected = query.get_untracked().dealer_id;
+                    let options = dealers.await.unwrap_or_default();
+                    view! {
+                        <label>"Dealer"
+                            <select name="dealer">
+                                <option value="">"Any dealer"</option>
+                                {options.into_iter().map(|d| view! {
+                                    <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} – {}", d.code, d.name)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                })}
+            </Suspense>
             <label>"Status"
                 <select name="active">
                     <option value="">"Active and deactivated"</option>
@@ -236,18 +241,21 @@ fn UserFields(
         <div class="field" class:invalid=move || message("dealer_id")().is_some()>
             <label for="dealer_id">"Dealer"</label>
             <p class="hint">"Dealer roles belong to one dealer; manufacturer staff to none."</p>
-            <select id="dealer_id" name="dealer_id" aria-describedby="dealer_id-error">
-                <option value="">"No dealer (manufacturer staff)"</option>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        dealers.await.unwrap_or_default().into_iter().map(|d| view! {
-                            <option value=d.id.to_string() selected=dealer == Some(d.id)>
-                                {format!("{} – {}{}", d.code, d.name, if d.status == "active" { String::new() } else { format!(" ({})", d.status) })}
-                            </option>
-                        }).collect_view()
-                    })}
-                </Suspense>
-            </select>
+            <Suspense fallback=|| view! { <select id="dealer_id" name="dealer_id" disabled=true><option>"Loading dealers…"</option></select> }>
+                {move || Suspend::new(async move {
+                    let options = dealers.await.unwrap_or_default();
+                    view! {
+                        <select id="dealer_id" name="dealer_id" aria-describedby="dealer_id-error">
+                            <option value="">"No dealer (manufacturer staff)"</option>
+                            {options.into_iter().map(|d| view! {
+                                <option value=d.id.to_string() selected=dealer == Some(d.id)>
+                                    {format!("{} – {}{}", d.code, d.name, if d.status == "active" { String::new() } else { format!(" ({})", d.status) })}
+                                </option>
+                            }).collect_view()}
+                        </select>
+                    }
+                })}
+            </Suspense>
             <p class="field-error" id="dealer_id-error" role="alert">{message("dealer_id")}</p>
         </div>
         <div class="field" class:invalid=move || message("designation")().is_some()>

@@ -27,6 +27,56 @@ pub async fn enforce(
     if decision.allowed {
         return Ok(decision);
     }
+    Err(refuse(pool, meta, actor, action, area, scope, decision).await)
+}
+
+/// [`enforce`] inside a request transaction: allowed, the transaction comes back to carry on;
+/// refused, it is rolled back first (giving its connection back to the pool, and undoing anything
+/// it did), and only then is the refusal audited.
+pub async fn enforce_in(
+    tx: Transaction<'static, Postgres>,
+    pool: &PgPool,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: Action,
+    area: Area,
+    scope: Scope,
+) -> Result<Transaction<'static, Postgres>, AppError> {
+    let decision = authorize(actor, action, area, scope);
+    if decision.allowed {
+        return Ok(tx);
+    }
+    tx.rollback().await?;
+    Err(refuse(pool, meta, actor, action, area, scope, decision).await)
+}
+
+/// Logs and audits a refusal; returns the error the caller answers with.
+async fn refuse(
+    pool: &PgPool,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: Action,
+    area: Area,
+    scope: Scope,
+    decision: Decision,
+) -> AppError {
+    if let Err(err) = audit_refusal(pool, meta, actor, action, area, scope, &decision).await {
+        return err;
+    }
+    AppError::Forbidden {
+        reason: decision.reason,
+    }
+}
+
+async fn audit_refusal(
+    pool: &PgPool,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: Action,
+    area: Area,
+    scope: Scope,
+    decision: &Decision,
+) -> Result<(), AppError> {
     tracing::warn!(
         user = %actor.id,
         action = action.key(),
@@ -49,9 +99,7 @@ pub async fn enforce(
     )
     .await?;
     tx.commit().await?;
-    Err(AppError::Forbidden {
-        reason: decision.reason,
-    })
+    Ok(())
 }
 
 /// Begins a transaction that runs as [`APP_ROLE`] on behalf of `actor`: row-level security then
