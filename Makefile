@@ -15,7 +15,7 @@ help: ## List the targets
 
 run: ## Build (release) and serve the app at http://127.0.0.1:3000
 	@scripts/bootstrap.sh run
-	OAP_DEV_MAILBOX=$${OAP_DEV_MAILBOX:-true} cargo leptos serve --release --precompress
+	OAP_DEV_MAILBOX=$${OAP_DEV_MAILBOX:-true} cargo leptos serve --release --precompress --split
 
 test: ## Run every test and check (fmt, clippy, sqlx cache, unit, integration, end-to-end)
 	@scripts/test.sh

@@ -18,7 +18,7 @@ export OAP_BENCH_ORIGIN="http://$ADDR"
 export OAP_BENCH_PASSWORD="bench-super-admin-password"
 
 scripts/bootstrap.sh bench
-cargo leptos build --release
+cargo leptos build --release --split
 server="$root/target/release/server"
 
 stop_embedded=""

@@ -25,17 +25,17 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use admin::views::{
-    AuditPage, DashboardPage, DealerEditPage, DealerNewPage, DealersPage, PermissionsPage,
-    SettingsPage, TemplatesPage, UserEditPage, UserNewPage, UsersPage,
+use admin::routes::{
+    AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute, PermissionsRoute,
+    SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute, UserNewRoute, UsersRoute,
 };
 use auth::views::{
     AccountPage, DevMailboxPage, ForgotPasswordPage, LoginPage, MfaChallengePage, MfaSetupPage,
     ResetPasswordPage, SessionsPage,
 };
 use components::AppLayout;
+use leptos_router::Lazy;
 use pages::{HomePage, ModulePage, NotFound};
-use system::views::StatusPage;
 
 /// The name cargo-leptos gives the generated CSS, JS and WASM files (`[[workspace.metadata.leptos]] name`).
 pub const OUTPUT_NAME: &str = "one-aftersales";
@@ -75,18 +75,18 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/modules/:slug") view=ModulePage/>
-                    <Route path=path!("/admin") view=DashboardPage/>
-                    <Route path=path!("/admin/users") view=UsersPage/>
-                    <Route path=path!("/admin/users/new") view=UserNewPage/>
-                    <Route path=path!("/admin/users/:id") view=UserEditPage/>
-                    <Route path=path!("/admin/permissions") view=PermissionsPage/>
-                    <Route path=path!("/admin/templates") view=TemplatesPage/>
-                    <Route path=path!("/admin/dealers") view=DealersPage/>
-                    <Route path=path!("/admin/dealers/new") view=DealerNewPage/>
-                    <Route path=path!("/admin/dealers/:id") view=DealerEditPage/>
-                    <Route path=path!("/admin/audit") view=AuditPage/>
-                    <Route path=path!("/admin/settings") view=SettingsPage/>
-                    <Route path=path!("/system/status") view=StatusPage/>
+                    <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=path!("/admin/users/new") view={Lazy::<UserNewRoute>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<UserEditRoute>::new()}/>
+                    <Route path=path!("/admin/permissions") view={Lazy::<PermissionsRoute>::new()}/>
+                    <Route path=path!("/admin/templates") view={Lazy::<TemplatesRoute>::new()}/>
+                    <Route path=path!("/admin/dealers") view={Lazy::<DealersRoute>::new()}/>
+                    <Route path=path!("/admin/dealers/new") view={Lazy::<DealerNewRoute>::new()}/>
+                    <Route path=path!("/admin/dealers/:id") view={Lazy::<DealerEditRoute>::new()}/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()}/>
+                    <Route path=path!("/system/status") view={Lazy::<StatusRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/login/mfa") view=MfaChallengePage/>
                     <Route path=path!("/password/forgot") view=ForgotPasswordPage/>

@@ -259,7 +259,19 @@ async fn a_dealer_users_transaction_sees_only_its_dealers_rows_even_without_a_fi
     assert!(err.to_string().contains("row-level security"), "{err}");
     tx.rollback().await.unwrap();
 
-    // The application role cannot rewrite history, even in a manufacturer's transaction.
+    // Nobody rewrites history: the application role lacks the privilege...
+    let mut tx = begin_as(&pool, &actor).await.unwrap();
+    let err = sqlx::query("UPDATE audit_logs SET action = 'x'")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    tx.rollback().await.unwrap();
+    // ...and a manufacturer's transaction is stopped by the append-only trigger.
+    sqlx::query("INSERT INTO audit_logs (action, entity_type) VALUES ('test.event', 'test')")
+        .execute(&pool)
+        .await
+        .unwrap();
     let admin = Actor {
         id: w.super_admin,
         role: Role::SuperAdmin,
@@ -279,7 +291,11 @@ async fn a_dealer_users_transaction_sees_only_its_dealers_rows_even_without_a_fi
         .execute(&mut *tx)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("permission denied"), "{err}");
+    let code = err
+        .as_database_error()
+        .and_then(|e| e.code())
+        .unwrap_or_default();
+    assert_eq!(code, "42501", "insufficient privilege: {err}");
     tx.rollback().await.unwrap();
 
     // A transaction that never declared whose it is sees nothing (the policies fail closed).

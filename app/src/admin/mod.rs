@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod model;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod views;

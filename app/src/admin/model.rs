@@ -13,6 +13,18 @@ use crate::modules::Module;
 
 /// Rows per page in the admin lists.
 pub const PAGE_SIZE: u32 = 50;
+/// Lists count matches up to this many (a bounded scan); more is shown as "more than".
+pub const COUNT_CAP: i64 = 10_000;
+
+/// "12 users match." or "More than 10,000 users match."
+pub fn describe_total(total: i64, noun: &str) -> String {
+    if total > COUNT_CAP {
+        format!("More than {COUNT_CAP} {noun} match.")
+    } else {
+        format!("{total} {noun} match.")
+    }
+}
+
 /// The longest search text accepted.
 pub const MAX_SEARCH: usize = 100;
 
@@ -183,7 +195,7 @@ pub struct UserPage {
     pub rows: Vec<UserRow>,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
-    /// How many users match, counted on the first page only.
+    /// How many users match (up to [`COUNT_CAP`] + 1), counted on the first page only.
     pub total: Option<i64>,
 }
 

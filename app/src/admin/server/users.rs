@@ -24,6 +24,9 @@ use crate::error::AppError;
 use crate::modules::Module;
 use crate::state::AppState;
 
+/// Lists count matches up to this many; beyond it they say "more than".
+pub const COUNT_CAP: i64 = crate::admin::model::COUNT_CAP;
+
 /// Most users one bulk template application may touch.
 pub const MAX_BULK: usize = 200;
 
@@ -193,8 +196,14 @@ pub async fn list(
         None
     };
     let total = if q.after.is_none() {
-        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*)");
+        // Counted up to a cap: "more than 10,000" is as useful as the exact figure and costs a
+        // bounded scan, however many users there are.
+        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1");
         push_filters(&mut count, q, dealer_filter);
+        count
+            .push(" LIMIT ")
+            .push_bind(COUNT_CAP + 1)
+            .push(") capped");
         Some(
             count
                 .build_query_scalar::<i64>()

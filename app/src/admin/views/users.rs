@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{AdminTabs, FlagHeaders, FlagToggle, Notice, Pager, current_user, id_param};
 use crate::admin::api::*;
-use crate::admin::model::{DealerOption, UserDetail, UserQuery, UserRow, UserSort};
+use crate::admin::model::{DealerOption, UserDetail, UserQuery, UserRow, UserSort, describe_total};
 use crate::auth::authorize::{Action, Area, Scope, TargetUser, UserChange};
 use crate::auth::roles::{Role, UserType};
 use crate::components::time::minutes;
@@ -41,7 +41,7 @@ pub fn UsersPage() -> impl IntoView {
                         let params = q.to_params(false);
                         view! {
                             <p class="muted" role="status">
-                                {p.total.map(|t| format!("{t} users match."))}
+                                {p.total.map(|t| describe_total(t, "users"))}
                             </p>
                             <UserTable rows=p.rows query=q.clone()/>
                             <Pager path="/admin/users" params next=p.next later=q.after.is_some()/>
