@@ -14,6 +14,7 @@ pub mod error;
 pub mod mail;
 pub mod modules;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod settings;
 #[cfg(feature = "ssr")]
@@ -25,17 +26,16 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use admin::routes::{
-    AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute, PermissionsRoute,
-    SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute, UserNewRoute, UsersRoute,
-};
-use auth::views::{
-    AccountPage, DevMailboxPage, ForgotPasswordPage, LoginPage, MfaChallengePage, MfaSetupPage,
-    ResetPasswordPage, SessionsPage,
-};
+use auth::views::LoginPage;
 use components::AppLayout;
 use leptos_router::Lazy;
 use pages::{HomePage, ModulePage, NotFound};
+use routes::{
+    AccountRoute, AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute,
+    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, PermissionsRoute,
+    ResetPasswordRoute, SessionsRoute, SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute,
+    UserNewRoute, UsersRoute,
+};
 
 /// The name cargo-leptos gives the generated CSS, JS and WASM files (`[[workspace.metadata.leptos]] name`).
 pub const OUTPUT_NAME: &str = "one-aftersales";
@@ -88,13 +88,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()}/>
                     <Route path=path!("/system/status") view={Lazy::<StatusRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/login/mfa") view=MfaChallengePage/>
-                    <Route path=path!("/password/forgot") view=ForgotPasswordPage/>
-                    <Route path=path!("/password/reset") view=ResetPasswordPage/>
-                    <Route path=path!("/account") view=AccountPage/>
-                    <Route path=path!("/account/sessions") view=SessionsPage/>
-                    <Route path=path!("/account/mfa") view=MfaSetupPage/>
-                    <Route path=path!("/dev/mailbox") view=DevMailboxPage/>
+                    <Route path=path!("/login/mfa") view={Lazy::<MfaChallengeRoute>::new()}/>
+                    <Route path=path!("/password/forgot") view={Lazy::<ForgotPasswordRoute>::new()}/>
+                    <Route path=path!("/password/reset") view={Lazy::<ResetPasswordRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=path!("/account/mfa") view={Lazy::<MfaSetupRoute>::new()}/>
+                    <Route path=path!("/dev/mailbox") view={Lazy::<DevMailboxRoute>::new()}/>
                 </Routes>
             </AppLayout>
         </Router>

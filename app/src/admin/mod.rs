@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod model;
-pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod views;

@@ -1,10 +1,16 @@
-//! The administration screens as lazy routes: their code is split out of the WASM every visitor
-//! downloads (`cargo leptos --split`) and fetched the first time an administrator opens one.
+//! Pages served as lazy routes: their code is split out of the WASM every visitor downloads
+//! (`cargo leptos --split`) and fetched the first time someone opens one. The sign-in page, the home
+//! page and the module pages stay in the first bundle; administration, the status page and the
+//! account, two-factor and password pages are fetched on demand.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use super::views::*;
+use crate::admin::views::*;
+use crate::auth::views::{
+    AccountPage, DevMailboxPage, ForgotPasswordPage, MfaChallengePage, MfaSetupPage,
+    ResetPasswordPage, SessionsPage,
+};
 use crate::system::views::StatusPage;
 
 /// `/admin`, loaded on first use.
@@ -172,5 +178,103 @@ impl LazyRoute for StatusRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <StatusPage/> }.into_any()
+    }
+}
+
+/// `/account`, loaded on first use.
+pub struct AccountRoute;
+
+#[lazy_route]
+impl LazyRoute for AccountRoute {
+    fn data() -> Self {
+        AccountRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AccountPage/> }.into_any()
+    }
+}
+
+/// `/account/sessions`, loaded on first use.
+pub struct SessionsRoute;
+
+#[lazy_route]
+impl LazyRoute for SessionsRoute {
+    fn data() -> Self {
+        SessionsRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SessionsPage/> }.into_any()
+    }
+}
+
+/// `/account/mfa`, loaded on first use.
+pub struct MfaSetupRoute;
+
+#[lazy_route]
+impl LazyRoute for MfaSetupRoute {
+    fn data() -> Self {
+        MfaSetupRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <MfaSetupPage/> }.into_any()
+    }
+}
+
+/// `/login/mfa`, loaded on first use.
+pub struct MfaChallengeRoute;
+
+#[lazy_route]
+impl LazyRoute for MfaChallengeRoute {
+    fn data() -> Self {
+        MfaChallengeRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <MfaChallengePage/> }.into_any()
+    }
+}
+
+/// `/password/forgot`, loaded on first use.
+pub struct ForgotPasswordRoute;
+
+#[lazy_route]
+impl LazyRoute for ForgotPasswordRoute {
+    fn data() -> Self {
+        ForgotPasswordRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ForgotPasswordPage/> }.into_any()
+    }
+}
+
+/// `/password/reset`, loaded on first use.
+pub struct ResetPasswordRoute;
+
+#[lazy_route]
+impl LazyRoute for ResetPasswordRoute {
+    fn data() -> Self {
+        ResetPasswordRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ResetPasswordPage/> }.into_any()
+    }
+}
+
+/// `/dev/mailbox`, loaded on first use.
+pub struct DevMailboxRoute;
+
+#[lazy_route]
+impl LazyRoute for DevMailboxRoute {
+    fn data() -> Self {
+        DevMailboxRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DevMailboxPage/> }.into_any()
     }
 }
