@@ -4,6 +4,7 @@
 #   users list: the admin users list (server function JSON, and the server-rendered page) with
 #     1,000 and with 100,000 users: first page, a deep keyset page and a search.
 #   permission toggle: one flag of a random user on or off, audited, as the grid sends it.
+#   WASM: the size of the first page's bundle, raw and as served (brotli).
 # PostgreSQL: DATABASE_URL when set, otherwise an embedded cluster under /tmp/oap-bench-pg-<uid>.
 # Load comes from this machine (loopback only) and competes with the server for its cores.
 set -euo pipefail
@@ -18,7 +19,13 @@ export OAP_BENCH_ORIGIN="http://$ADDR"
 export OAP_BENCH_PASSWORD="bench-super-admin-password"
 
 scripts/bootstrap.sh bench
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
+pkg="target/site/pkg"
+if [ -f "$pkg/one-aftersales.wasm.br" ]; then
+  printf 'first-page WASM: %s bytes raw, %s bytes brotli as served (budget 300 KB); lazy chunks: %s files\n' \
+    "$(stat -c %s "$pkg/one-aftersales.wasm")" "$(stat -c %s "$pkg/one-aftersales.wasm.br")" \
+    "$(find "$pkg" -name '*.wasm' ! -name 'one-aftersales.wasm' | wc -l)"
+fi
 server="$root/target/release/server"
 
 stop_embedded=""

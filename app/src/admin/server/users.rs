@@ -45,6 +45,8 @@ struct UserDbRow {
     last_login: Option<chrono::NaiveDateTime>,
     created_at: Option<chrono::NaiveDateTime>,
     mfa_enabled: bool,
+    perm_modules: Vec<String>,
+    perm_bits: Vec<i32>,
     sort_key: Option<String>,
 }
 
@@ -52,7 +54,11 @@ const USER_COLUMNS: &str = "SELECT u.id, u.email::text AS email, u.name::text AS
      u.user_type::text AS user_type, u.dealer_id, d.dealer_code::text AS dealer_code, \
      d.dealer_name::text AS dealer_name, u.designation::text AS designation, \
      COALESCE(u.is_active, false) AS is_active, u.last_login, u.created_at, \
-     (u.mfa_enabled_at IS NOT NULL) AS mfa_enabled";
+     (u.mfa_enabled_at IS NOT NULL) AS mfa_enabled, \
+     ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_modules, \
+     ARRAY(SELECT ((ma.can_view IS TRUE)::int + 2 * (ma.can_create IS TRUE)::int + 4 * (ma.can_edit IS TRUE)::int \
+                   + 8 * (ma.can_delete IS TRUE)::int + 16 * (ma.can_approve IS TRUE)::int) \
+             FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_bits";
 
 fn sort_key(sort: UserSort) -> (&'static str, &'static str) {
     // (expression, type of the cursor value); each matches an index of migration 5.
@@ -111,7 +117,13 @@ fn parse_cursor(cursor: &str, key_type: &str) -> Result<(String, Uuid), AppError
     Ok((key.to_owned(), Uuid::parse_str(id).map_err(|_| bad())?))
 }
 
-fn to_row(r: UserDbRow, permissions: Permissions) -> Result<UserRow, AppError> {
+fn to_row(r: UserDbRow) -> Result<UserRow, AppError> {
+    let permissions = Permissions::from_rows(
+        r.perm_modules
+            .iter()
+            .map(String::as_str)
+            .zip(r.perm_bits.iter().copied()),
+    );
     Ok(UserRow {
         role: Role::from_key(&r.role)
             .ok_or_else(|| AppError::internal(format_args!("unknown role {}", r.role)))?,
@@ -213,12 +225,9 @@ pub async fn list(
     } else {
         None
     };
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let permissions = permissions_of(conn, &ids).await?;
     let rows = rows
         .into_iter()
-        .zip(permissions)
-        .map(|(r, (_, p))| to_row(r, p))
+        .map(to_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(UserPage { rows, next, total })
 }
@@ -233,8 +242,7 @@ pub async fn row(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, AppError>
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    let permissions = permissions_of(conn, &[id]).await?.remove(0).1;
-    to_row(r, permissions)
+    to_row(r)
 }
 
 /// Serialises every change that could leave no active super admin (the key is arbitrary but fixed).
