@@ -59,7 +59,8 @@ export async function signOut(page: Page) {
   await expect(page).toHaveURL(/\/login$/);
 }
 
-/** Waits until the page runs in the browser (the layout marks itself once hydrated). */
+/** Waits until the whole page runs in the browser (lazy routes included): the WASM entry point marks
+ * `<html data-hydrated="true">` once hydration has finished. */
 export async function waitForHydration(page: Page) {
-  await page.locator('[data-hydrated="true"]').waitFor();
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
 }

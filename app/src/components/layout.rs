@@ -20,9 +20,6 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             .flatten()
             .filter(|u| u.stage == AccessStage::Full)
     };
-    // Marks the page once it runs in the browser: end-to-end tests wait for it before typing into
-    // forms whose errors are shown in place.
-    let ready = crate::components::hydrated();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -38,7 +35,7 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                 })}
             </Transition>
         </header>
-        <div class="frame" data-hydrated=move || ready.get().then_some("true")>
+        <div class="frame">
             <Transition fallback=|| view! { <div class="side-nav"></div> }>
                 {move || signed_in().map(|u| {
                     let modules: Vec<Module> = Module::ALL

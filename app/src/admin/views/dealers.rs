@@ -32,7 +32,7 @@ pub fn DealersPage() -> impl IntoView {
                 <select name="status">
                     <option value="">"Any status"</option>
                     {DEALER_STATUSES.into_iter().map(|s| view! {
-                        <option value=s selected=move || current().status.as_deref() == Some(s)>{s}</option>
+                        <option value=s selected=move || current().status.as_deref() == Some(s) prop:selected=move || current().status.as_deref() == Some(s)>{s}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -40,7 +40,7 @@ pub fn DealersPage() -> impl IntoView {
                 <select name="brand">
                     <option value="">"Any brand"</option>
                     {BRANDS.into_iter().map(|b| view! {
-                        <option value=b selected=move || current().brand.as_deref() == Some(b)>{b}</option>
+                        <option value=b selected=move || current().brand.as_deref() == Some(b) prop:selected=move || current().brand.as_deref() == Some(b)>{b}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -203,8 +203,15 @@ pub fn DealerEditPage() -> impl IntoView {
     let id = id_param("id");
     let action = ServerAction::<UpdateDealer>::new();
     let error = last_error(action.value());
+    // Reloaded after a successful save only: a refused one keeps what the admin typed.
+    let saves = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            saves.update(|n| *n += 1);
+        }
+    });
     let dealer = Resource::new(
-        move || (id(), action.version().get()),
+        move || (id(), saves.get()),
         |(id, _)| async move {
             match id {
                 Some(id) => get_dealer(id).await,

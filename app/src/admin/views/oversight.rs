@@ -92,7 +92,7 @@ pub fn AuditPage() -> impl IntoView {
                 <select name="entity">
                     <option value="">"Any"</option>
                     {["user", "dealer", "session", "access", "setting", "role_template"].into_iter().map(|e| view! {
-                        <option value=e selected=move || current().entity_type == e>{e}</option>
+                        <option value=e selected=move || current().entity_type == e prop:selected=move || current().entity_type == e>{e}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -128,7 +128,7 @@ fn AuditEntryView(row: AuditRow) -> impl IntoView {
     let fields = diff(row.old_values.as_ref(), row.new_values.as_ref());
     let entity_type = row.entity_type.clone();
     let entity_link = row.entity_id.map(|id| {
-        let label = entity_type.clone();
+        let label = id.to_string();
         let href = match row.entity_type.as_str() {
             "user" => format!("/admin/users/{id}"),
             "dealer" => format!("/admin/dealers/{id}"),
@@ -143,8 +143,9 @@ fn AuditEntryView(row: AuditRow) -> impl IntoView {
                     <span class="mono">{seconds(&row.created_at)}</span>
                     " · " <strong>{row.action.clone()}</strong>
                     " · " {row.actor_email.clone().unwrap_or_else(|| "system".into())}
-                    " · " {entity_link.map(|l| l.into_any()).unwrap_or_else(|| entity_type.into_any())}
+                    " · " {entity_type}
                 </summary>
+                {entity_link.map(|l| view! { <p class="small">"Record: " {l}</p> })}
                 <table class="data diff">
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                     <tbody>
@@ -191,6 +192,8 @@ fn SettingForm(setting: SettingRow) -> impl IntoView {
     let error = last_error(action.value());
     let saved = move || action.value().get().and_then(Result::ok);
     let id = format!("{}-{}", setting.category, setting.key);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
     let message = move || {
         error.get().map(|e| {
             e.field_message("value")
@@ -205,10 +208,12 @@ fn SettingForm(setting: SettingRow) -> impl IntoView {
                 <input type="hidden" name="key" value=setting.key.clone()/>
                 <div class="field" class:invalid=move || message().is_some()>
                     <label for=id.clone()>{setting.label.clone()}</label>
-                    <p class="hint">{setting.description.clone()} " " {setting.hint.clone()}</p>
+                    <p class="hint" id=hint_id.clone()>{setting.description.clone()} " " {setting.hint.clone()}</p>
                     <input id=id.clone() name="value" value=setting.value.clone()
-                        inputmode=setting.numeric.then_some("numeric")/>
-                    <p class="field-error" role="alert">{message}</p>
+                        inputmode=setting.numeric.then_some("numeric")
+                        aria-describedby=format!("{hint_id} {error_id}")
+                        aria-invalid=move || message().is_some().then_some("true")/>
+                    <p class="field-error" id=error_id.clone() role="alert">{message}</p>
                 </div>
                 <button type="submit" class="button secondary" disabled=move || action.pending().get()>"Save"</button>
                 <span class="notice-inline" role="status">

@@ -25,6 +25,11 @@ pub fn PermissionsPage() -> impl IntoView {
     let dealers = Resource::new(|| (), |_| dealer_options());
     let notice = RwSignal::new(None::<String>);
     let selected = RwSignal::new(Vec::<Uuid>::new());
+    // A selection is of rows on screen: new filters or another page start a new one.
+    Effect::new(move |_| {
+        query.track();
+        selected.set(Vec::new());
+    });
     let template = RwSignal::new(String::new());
     let ready = hydrated();
     let me = current_user();

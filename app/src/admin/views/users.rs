@@ -69,7 +69,7 @@ pub fn UserFilters(
                 <select name="role">
                     <option value="">"Any role"</option>
                     {Role::ALL.into_iter().map(|r| view! {
-                        <option value=r.key() selected=move || q().role == Some(r)>{r.label()}</option>
+                        <option value=r.key() selected=move || q().role == Some(r) prop:selected=move || q().role == Some(r)>{r.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -77,7 +77,7 @@ pub fn UserFilters(
                 <select name="type">
                     <option value="">"Any type"</option>
                     {[UserType::Dealer, UserType::Manufacturer].into_iter().map(|t| view! {
-                        <option value=t.key() selected=move || q().user_type == Some(t)>{t.label()}</option>
+                        <option value=t.key() selected=move || q().user_type == Some(t) prop:selected=move || q().user_type == Some(t)>{t.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -85,7 +85,8 @@ pub fn UserFilters(
             // but <option>s ever sits inside it.
             <Suspense fallback=|| view! { <label>"Dealer" <select name="dealer" disabled=true><option>"Loading…"</option></select></label> }>
                 {move || Suspend::new(async move {
-                    let selected = query.get_untracked().dealer_id;
+                    // Tracked: going back to an unfiltered list must clear the choice shown here.
+                    let selected = query.get().dealer_id;
                     let options = dealers.await.unwrap_or_default();
                     view! {
                         <label>"Dealer"
@@ -102,21 +103,21 @@ pub fn UserFilters(
             <label>"Status"
                 <select name="active">
                     <option value="">"Active and deactivated"</option>
-                    <option value="yes" selected=move || q().active == Some(true)>"Active"</option>
-                    <option value="no" selected=move || q().active == Some(false)>"Deactivated"</option>
+                    <option value="yes" selected=move || q().active == Some(true) prop:selected=move || q().active == Some(true)>"Active"</option>
+                    <option value="no" selected=move || q().active == Some(false) prop:selected=move || q().active == Some(false)>"Deactivated"</option>
                 </select>
             </label>
             <label>"Sort by"
                 <select name="sort">
                     {UserSort::ALL.into_iter().map(|s| view! {
-                        <option value=s.key() selected=move || q().sort == s>{sort_label(s)}</option>
+                        <option value=s.key() selected=move || q().sort == s prop:selected=move || q().sort == s>{sort_label(s)}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>"Order"
                 <select name="dir">
                     <option value="">"Ascending"</option>
-                    <option value="desc" selected=move || q().descending>"Descending"</option>
+                    <option value="desc" selected=move || q().descending prop:selected=move || q().descending>"Descending"</option>
                 </select>
             </label>
             <button type="submit" class="button secondary">"Apply"</button>
@@ -294,6 +295,16 @@ pub fn UserNewPage() -> impl IntoView {
 pub fn UserEditPage() -> impl IntoView {
     let id = id_param("id");
     let version = RwSignal::new(0u32);
+    // Owned here, not by the screen below, which is rebuilt on every reload: the save's errors and
+    // the last message must survive it.
+    let update = ServerAction::<UpdateUser>::new();
+    let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(()))) {
+            notice.set(Some("Changes saved.".into()));
+            version.update(|v| *v += 1);
+        }
+    });
     let detail = Resource::new(
         move || (id(), version.get()),
         |(id, _)| async move {
@@ -309,7 +320,7 @@ pub fn UserEditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <UserScreen detail=d version/> })
+                    detail.await.map(|d| view! { <UserScreen detail=d version update notice/> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -317,12 +328,16 @@ pub fn UserEditPage() -> impl IntoView {
 }
 
 #[component]
-fn UserScreen(detail: UserDetail, version: RwSignal<u32>) -> impl IntoView {
+fn UserScreen(
+    detail: UserDetail,
+    version: RwSignal<u32>,
+    update: ServerAction<UpdateUser>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
     let user = detail.user.clone();
     let id = user.id;
     let me = current_user();
     let ready = hydrated();
-    let notice = RwSignal::new(None::<String>);
     let created = query("created");
     let saved = query("saved");
     let target = TargetUser {
@@ -342,7 +357,6 @@ fn UserScreen(detail: UserDetail, version: RwSignal<u32>) -> impl IntoView {
     let editable =
         Signal::derive(move || ready.get() && may(UserChange::Details).is_some_and(|d| d.allowed));
 
-    let update = ServerAction::<UpdateUser>::new();
     let error = last_error(update.value());
     let dealers = Resource::new(|| (), |_| dealer_options());
 
@@ -412,7 +426,7 @@ fn UserScreen(detail: UserDetail, version: RwSignal<u32>) -> impl IntoView {
         {move || created().map(|_| view! {
             <p class="notice" role="status">"User created. An invitation to choose a password was mailed to them."</p>
         })}
-        {move || saved().map(|_| view! { <p class="notice" role="status">"Changes saved."</p> })}
+        {move || saved().filter(|_| notice.get().is_none()).map(|_| view! { <p class="notice" role="status">"Changes saved."</p> })}
         <Notice text=notice.into()/>
 
         <div class="columns">
