@@ -334,13 +334,13 @@ async fn decide(
     .await
 }
 
-/// Everything the user screen shows about `id`.
-pub async fn detail(
+/// A request transaction and user `id`, once `actor` may see them (refused: rolled back, audited).
+async fn open_user(
     state: &AppState,
     meta: &RequestMeta,
     actor: &Actor,
     id: Uuid,
-) -> Result<UserDetail, AppError> {
+) -> Result<(Tx, UserRow), AppError> {
     let mut tx = begin_as(&state.pool, actor).await?;
     let user = row(&mut tx, id).await?;
     let target = TargetUser {
@@ -348,7 +348,7 @@ pub async fn detail(
         role: user.role,
         active: user.is_active,
     };
-    tx = decide(
+    let tx = decide(
         tx,
         state,
         meta,
@@ -358,6 +358,17 @@ pub async fn detail(
         UserChange::Details,
     )
     .await?;
+    Ok((tx, user))
+}
+
+/// Everything the user screen shows about `id`.
+pub async fn detail(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<UserDetail, AppError> {
+    let (mut tx, user) = open_user(state, meta, actor, id).await?;
     let sessions = session::list_for_user(&mut tx, id, Uuid::nil()).await?;
     let extra = sqlx::query!(
         r#"SELECT c.name AS "created_by?",
@@ -984,23 +995,7 @@ pub async fn explain(
     action: Action,
     area: Area,
 ) -> Result<Explanation, AppError> {
-    let mut tx = begin_as(&state.pool, actor).await?;
-    let user = row(&mut tx, id).await?;
-    let target = TargetUser {
-        id,
-        role: user.role,
-        active: user.is_active,
-    };
-    tx = decide(
-        tx,
-        state,
-        meta,
-        actor,
-        Action::View,
-        target,
-        UserChange::Details,
-    )
-    .await?;
+    let (mut tx, user) = open_user(state, meta, actor, id).await?;
     let dealer_status = match user.dealer_id {
         Some(d) => sqlx::query_scalar!("SELECT status FROM dealers WHERE id = $1", d)
             .fetch_optional(&mut *tx)
