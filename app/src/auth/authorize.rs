@@ -370,10 +370,6 @@ impl Decision {
     }
 }
 
-fn is_admin(role: Role) -> bool {
-    matches!(role, Role::SuperAdmin | Role::ManufacturerAdmin)
-}
-
 /// Decides whether `actor` may do `action` in `area` on `scope`. The first rule that refuses
 /// decides; when none does, the action is allowed and the reason says what allowed it.
 pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Decision {
@@ -402,7 +398,7 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
         Area::Module(module) => authorize_module(actor, action, module, scope),
         Area::Users => authorize_user_admin(actor, action, scope),
         Area::Dealers => {
-            if !is_admin(actor.role) {
+            if !actor.role.is_admin() {
                 return Decision::deny(
                     NotAdministrator,
                     "Only administrators manage dealers.".into(),
@@ -421,7 +417,7 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
             }
         }
         Area::RoleTemplates => {
-            if !is_admin(actor.role) {
+            if !actor.role.is_admin() {
                 return Decision::deny(
                     NotAdministrator,
                     "Only administrators see role templates.".into(),
@@ -442,7 +438,7 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
             }
         }
         Area::AuditLog => {
-            if !is_admin(actor.role) {
+            if !actor.role.is_admin() {
                 return Decision::deny(
                     NotAdministrator,
                     "Only administrators read the audit trail.".into(),
@@ -474,7 +470,7 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
             }
         }
         Area::Dashboard => {
-            if !is_admin(actor.role) {
+            if !actor.role.is_admin() {
                 return Decision::deny(
                     NotAdministrator,
                     "Only administrators see the dashboard.".into(),
@@ -556,7 +552,7 @@ fn authorize_module(actor: &Actor, action: Action, module: Module, scope: Scope)
 
 fn authorize_user_admin(actor: &Actor, action: Action, scope: Scope) -> Decision {
     use Rule::*;
-    if !is_admin(actor.role) {
+    if !actor.role.is_admin() {
         return Decision::deny(
             NotAdministrator,
             "Only super admins and manufacturer admins administer users.".into(),

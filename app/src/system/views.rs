@@ -79,8 +79,7 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
 /// HTML and enabled by an effect, and effects only run in the browser.
 #[component]
 fn LatencyProbe() -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::hydrated();
 
     let probe = Action::new(|_: &()| async move {
         let started = now_millis();

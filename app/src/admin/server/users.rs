@@ -361,6 +361,29 @@ async fn open_user(
     Ok((tx, user))
 }
 
+/// A request transaction with user `id` locked, once `actor` may edit their details (refused:
+/// rolled back, audited).
+async fn open_for_edit(
+    state: &AppState,
+    meta: &RequestMeta,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(Tx, Target), AppError> {
+    let mut tx = begin_as(&state.pool, actor).await?;
+    let target = lock_target(&mut tx, id).await?;
+    let tx = decide(
+        tx,
+        state,
+        meta,
+        actor,
+        Action::Edit,
+        target.facts,
+        UserChange::Details,
+    )
+    .await?;
+    Ok((tx, target))
+}
+
 /// Everything the user screen shows about `id`.
 pub async fn detail(
     state: &AppState,
@@ -787,18 +810,7 @@ pub async fn send_password_link(
     actor: &Actor,
     id: Uuid,
 ) -> Result<(), AppError> {
-    let mut tx = begin_as(&state.pool, actor).await?;
-    let target = lock_target(&mut tx, id).await?;
-    tx = decide(
-        tx,
-        state,
-        meta,
-        actor,
-        Action::Edit,
-        target.facts,
-        UserChange::Details,
-    )
-    .await?;
+    let (mut tx, target) = open_for_edit(state, meta, actor, id).await?;
     if !target.facts.active {
         return Err(AppError::BadRequest {
             message: "Reactivate the account before sending it a password link.".into(),
@@ -834,18 +846,7 @@ pub async fn revoke_sessions(
     id: Uuid,
     session_id: Option<Uuid>,
 ) -> Result<usize, AppError> {
-    let mut tx = begin_as(&state.pool, actor).await?;
-    let target = lock_target(&mut tx, id).await?;
-    tx = decide(
-        tx,
-        state,
-        meta,
-        actor,
-        Action::Edit,
-        target.facts,
-        UserChange::Details,
-    )
-    .await?;
+    let (mut tx, _) = open_for_edit(state, meta, actor, id).await?;
     let ended = match session_id {
         Some(sid) => {
             let theirs = sqlx::query_scalar!(

@@ -338,12 +338,7 @@ pub async fn change_password(
         ));
     }
     // A reset link still out there would undo this change.
-    sqlx::query!(
-        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
-        user.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    retire_password_links(&mut tx, user.id).await?;
     sqlx::query!(
         "UPDATE users SET password_hash = $2, password_changed_at = CURRENT_TIMESTAMP WHERE id = $1",
         user.id,
@@ -441,6 +436,20 @@ pub enum LinkPurpose {
     Invitation,
 }
 
+/// Makes every outstanding reset or invitation link of `user_id` unusable.
+async fn retire_password_links(
+    conn: &mut sqlx::PgConnection,
+    user_id: uuid::Uuid,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Retires the user's earlier links, stores a new one (its hash only) and queues the mail, in the
 /// caller's transaction. Returns how many minutes the link is valid.
 pub async fn issue_password_link(
@@ -460,12 +469,7 @@ pub async fn issue_password_link(
         LinkPurpose::Reset | LinkPurpose::AdminReset => reset_minutes,
     };
     // One live link at a time: a new one retires the earlier ones.
-    sqlx::query!(
-        "UPDATE password_reset_tokens SET used = true WHERE user_id = $1 AND used IS NOT TRUE",
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    retire_password_links(&mut *tx, user_id).await?;
     let (token, hash) = tokens::new_token();
     let expires_at = Utc::now().naive_utc() + Duration::minutes(minutes);
     let kind = if purpose == LinkPurpose::Invitation {
