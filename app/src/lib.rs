@@ -5,17 +5,18 @@
 //! enables `hydrate`. The two are never built together.
 
 pub mod admin;
-#[cfg(feature = "ssr")]
 pub mod audit;
 pub mod auth;
 pub mod components;
+pub mod dealers;
+pub mod email;
 pub mod error;
+pub mod list;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod modules;
 pub mod pages;
 pub mod routes;
-#[cfg(feature = "ssr")]
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod state;

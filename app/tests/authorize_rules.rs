@@ -277,6 +277,15 @@ const RULES: &[Row] = &[
     (Rule::NotApplicable, "The dashboard is only viewed.", |c| {
         c.area == Area::Dashboard && (c.action != Action::View || !any_scope(c))
     }),
+    // One's own account.
+    (
+        Rule::NotApplicable,
+        "One's own account is only viewed and edited.",
+        |c| {
+            c.area == Area::Account
+                && (!matches!(c.action, Action::View | Action::Edit) || !any_scope(c))
+        },
+    ),
 ];
 
 /// The table's verdict: the first refusing row, or allowed.
@@ -336,6 +345,7 @@ fn area() -> impl Strategy<Value = Area> {
         Area::AuditLog,
         Area::Settings,
         Area::Dashboard,
+        Area::Account,
     ]);
     proptest::sample::select(areas)
 }

@@ -218,9 +218,47 @@ pub enum Area {
     Settings,
     /// The administrators' dashboard and system status.
     Dashboard,
+    /// The signed-in user's own account: their sessions, password and second factor.
+    Account,
 }
 
 impl Area {
+    /// Every area: the six modules, then administration, then one's own account.
+    pub const ALL: [Area; 13] = [
+        Area::Module(Module::DealerPcc),
+        Area::Module(Module::ApiRegistration),
+        Area::Module(Module::MtMeet),
+        Area::Module(Module::WorkshopSurvey),
+        Area::Module(Module::WarrantySurvey),
+        Area::Module(Module::TechnicalSurvey),
+        Area::Users,
+        Area::Dealers,
+        Area::RoleTemplates,
+        Area::AuditLog,
+        Area::Settings,
+        Area::Dashboard,
+        Area::Account,
+    ];
+
+    /// The key in URLs and forms: a module's own key, or the administration area's.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Area::Module(m) => m.key(),
+            Area::Users => "users",
+            Area::Dealers => "dealers",
+            Area::RoleTemplates => "role_templates",
+            Area::AuditLog => "audit",
+            Area::Settings => "settings",
+            Area::Dashboard => "dashboard",
+            Area::Account => "account",
+        }
+    }
+
+    /// The area whose key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+
     /// The area's name in sentences.
     pub fn title(self) -> &'static str {
         match self {
@@ -231,6 +269,7 @@ impl Area {
             Area::AuditLog => "the audit trail",
             Area::Settings => "settings",
             Area::Dashboard => "the administration dashboard",
+            Area::Account => "your own account",
         }
     }
 }
@@ -469,6 +508,7 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
                 _ => not_applicable(action, area),
             }
         }
+        Area::Account => authorize_account(action, scope),
         Area::Dashboard => {
             if !actor.role.is_admin() {
                 return Decision::deny(
@@ -483,6 +523,17 @@ pub fn authorize(actor: &Actor, action: Action, area: Area, scope: Scope) -> Dec
                 _ => not_applicable(action, area),
             }
         }
+    }
+}
+
+/// One's own account is everyone's to see and change (once the account and its dealer may work
+/// at all); there is nothing to create, delete or approve in it.
+fn authorize_account(action: Action, scope: Scope) -> Decision {
+    match (action, scope) {
+        (Action::View | Action::Edit, Scope::Any) => {
+            Decision::allow("Everyone manages their own account.".into(), None)
+        }
+        _ => not_applicable(action, Area::Account),
     }
 }
 
@@ -644,5 +695,13 @@ mod tests {
         assert_eq!(set.with(Action::Edit, false).describe(), "View, Approve");
         assert_eq!(FlagSet::ALL.minus(set).describe(), "Create, Delete");
         assert_eq!(FlagSet::from_bits(0xff), FlagSet::ALL);
+    }
+
+    #[test]
+    fn every_area_has_its_own_key_and_is_found_by_it() {
+        for area in Area::ALL {
+            assert_eq!(Area::from_key(area.key()), Some(area));
+        }
+        assert_eq!(Area::from_key("payroll"), None);
     }
 }

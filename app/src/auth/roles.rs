@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 /// Whether a user works for a dealer or for the manufacturer (`users.user_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "varchar", rename_all = "snake_case")
+)]
 pub enum UserType {
     /// Works at a dealership; always belongs to one dealer.
     Dealer,
@@ -13,6 +18,9 @@ pub enum UserType {
 }
 
 impl UserType {
+    /// Both kinds.
+    pub const ALL: [UserType; 2] = [UserType::Dealer, UserType::Manufacturer];
+
     /// The value stored in `users.user_type`.
     pub const fn key(self) -> &'static str {
         match self {
@@ -23,9 +31,7 @@ impl UserType {
 
     /// The kind stored as `key`.
     pub fn from_key(key: &str) -> Option<Self> {
-        [UserType::Dealer, UserType::Manufacturer]
-            .into_iter()
-            .find(|t| t.key() == key)
+        Self::ALL.into_iter().find(|t| t.key() == key)
     }
 
     /// The name shown on screen.
@@ -40,6 +46,11 @@ impl UserType {
 /// A user's role (`users.role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "varchar", rename_all = "snake_case")
+)]
 pub enum Role {
     /// Manufacturer; administers everything, including other admins.
     SuperAdmin,
@@ -128,9 +139,20 @@ mod tests {
     }
 
     #[test]
-    fn role_keys_round_trip() {
+    fn role_and_user_type_keys_round_trip_and_match_serde() {
         for r in Role::ALL {
             assert_eq!(Role::from_key(r.key()), Some(r));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.key())
+            );
+        }
+        for t in UserType::ALL {
+            assert_eq!(UserType::from_key(t.key()), Some(t));
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("\"{}\"", t.key())
+            );
         }
     }
 }

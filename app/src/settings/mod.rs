@@ -1,0 +1,332 @@
+//! The settings catalogue: every setting an administrator may change, with its default, bounds,
+//! label and description, in one list. The settings screen shows and checks values against it,
+//! the typed readers ([`ints`], [`roles`]) fall back to its defaults, and the session query reads
+//! its keys from it. A bound keeps every safeguard on: a session cannot last a year, back-off
+//! cannot be switched off, administrators cannot drop their second factor.
+
+#[cfg(feature = "ssr")]
+mod read;
+#[cfg(feature = "ssr")]
+pub use read::{ints, parse_int, roles};
+
+use crate::auth::roles::Role;
+
+/// How a setting's value is entered and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    /// A whole number in `min..=max`, in `unit`.
+    Integer {
+        /// Smallest accepted.
+        min: i64,
+        /// Largest accepted.
+        max: i64,
+        /// Used while unset (or, should the stored text be nonsense, instead of it).
+        default: i64,
+        /// What it counts.
+        unit: &'static str,
+    },
+    /// A set of roles; administrators' roles are always in it.
+    Roles {
+        /// Used while unset.
+        default: &'static [Role],
+    },
+}
+
+/// One setting of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// `settings.category`.
+    pub category: &'static str,
+    /// `settings.key`.
+    pub key: &'static str,
+    /// Heading on the settings screen.
+    pub label: &'static str,
+    /// What it does, in a sentence.
+    pub description: &'static str,
+    /// How it is entered, its bounds and its default.
+    pub kind: SettingKind,
+}
+
+/// Minutes without a request after which a session ends.
+pub const IDLE_TIMEOUT_MINUTES: Setting = Setting {
+    category: "session",
+    key: "idle_timeout_minutes",
+    label: "Idle timeout",
+    description: "A session ends after this many minutes without a request.",
+    kind: SettingKind::Integer {
+        min: 5,
+        max: 480,
+        default: 30,
+        unit: "minutes",
+    },
+};
+/// Hours after sign-in after which a session ends, however active.
+pub const ABSOLUTE_TIMEOUT_HOURS: Setting = Setting {
+    category: "session",
+    key: "absolute_timeout_hours",
+    label: "Absolute session lifetime",
+    description: "A session ends this many hours after sign-in, however active.",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 72,
+        default: 12,
+        unit: "hours",
+    },
+};
+/// Roles that must enrol a second factor before anything else.
+pub const MFA_REQUIRED_ROLES: Setting = Setting {
+    category: "security",
+    key: "mfa_required_roles",
+    label: "Roles that must use two-factor authentication",
+    description: "Roles that must enrol in two-factor authentication before anything else.",
+    kind: SettingKind::Roles {
+        default: &[Role::SuperAdmin, Role::ManufacturerAdmin],
+    },
+};
+/// Failed sign-ins before each further attempt must wait.
+pub const BACKOFF_AFTER_FAILURES: Setting = Setting {
+    category: "security",
+    key: "login_backoff_after_failures",
+    label: "Failed sign-ins before back-off",
+    description: "Failed sign-ins on one account after which each further attempt must wait, \
+                  doubling each time.",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 20,
+        default: 5,
+        unit: "failures",
+    },
+};
+/// The longest wait imposed after repeated failures.
+pub const BACKOFF_MAX_SECONDS: Setting = Setting {
+    category: "security",
+    key: "login_backoff_max_seconds",
+    label: "Longest back-off",
+    description: "The longest wait imposed on an account after repeated failures (never a \
+                  permanent lock-out).",
+    kind: SettingKind::Integer {
+        min: 60,
+        max: 3600,
+        default: 900,
+        unit: "seconds",
+    },
+};
+/// Credential requests allowed per minute per IP.
+pub const AUTH_RATE_LIMIT_PER_MINUTE: Setting = Setting {
+    category: "security",
+    key: "auth_rate_limit_per_minute",
+    label: "Credential requests per IP (applies after a restart)",
+    description: "Sign-in, password reset and two-factor requests allowed per minute from one IP \
+                  address (read at start-up).",
+    kind: SettingKind::Integer {
+        min: 5,
+        max: 600,
+        default: 30,
+        unit: "per minute",
+    },
+};
+/// How long a password reset link stays valid.
+pub const RESET_TOKEN_MINUTES: Setting = Setting {
+    category: "password",
+    key: "reset_token_minutes",
+    label: "Password reset link lifetime",
+    description: "How long a password reset link stays valid.",
+    kind: SettingKind::Integer {
+        min: 5,
+        max: 240,
+        default: 30,
+        unit: "minutes",
+    },
+};
+/// How long an invitation link stays valid.
+pub const INVITATION_HOURS: Setting = Setting {
+    category: "password",
+    key: "invitation_hours",
+    label: "Invitation link lifetime",
+    description: "How long the link in an invitation to a new user stays valid.",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 336,
+        default: 72,
+        unit: "hours",
+    },
+};
+
+/// Every setting, in the order the settings screen shows them.
+pub const CATALOGUE: [Setting; 8] = [
+    IDLE_TIMEOUT_MINUTES,
+    ABSOLUTE_TIMEOUT_HOURS,
+    MFA_REQUIRED_ROLES,
+    BACKOFF_AFTER_FAILURES,
+    BACKOFF_MAX_SECONDS,
+    AUTH_RATE_LIMIT_PER_MINUTE,
+    RESET_TOKEN_MINUTES,
+    INVITATION_HOURS,
+];
+
+/// Roles as stored: keys separated by commas, in [`Role::ALL`] order.
+fn roles_text(roles: &[Role]) -> String {
+    Role::ALL
+        .into_iter()
+        .filter(|r| roles.contains(r))
+        .map(Role::key)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The roles named in stored text (unknown keys ignored).
+pub fn parse_roles(value: &str) -> Vec<Role> {
+    value
+        .split(',')
+        .filter_map(|r| Role::from_key(r.trim()))
+        .collect()
+}
+
+impl Setting {
+    /// The catalogue's setting `category.key`.
+    pub fn find(category: &str, key: &str) -> Option<&'static Setting> {
+        CATALOGUE
+            .iter()
+            .find(|s| s.category == category && s.key == key)
+    }
+
+    /// The default, as it would be stored.
+    pub fn default_text(&self) -> String {
+        match self.kind {
+            SettingKind::Integer { default, .. } => default.to_string(),
+            SettingKind::Roles { default } => roles_text(default),
+        }
+    }
+
+    /// The integer default (0 for a setting that is not a number).
+    pub const fn default_int(&self) -> i64 {
+        match self.kind {
+            SettingKind::Integer { default, .. } => default,
+            SettingKind::Roles { .. } => 0,
+        }
+    }
+
+    /// What values are accepted, in words.
+    pub fn hint(&self) -> String {
+        match self.kind {
+            SettingKind::Integer { min, max, unit, .. } => format!("{min} to {max} {unit}."),
+            SettingKind::Roles { .. } => format!(
+                "Role keys separated by commas: {}.",
+                Role::ALL.map(Role::key).join(", ")
+            ),
+        }
+    }
+
+    /// `value` in its stored form, or what is wrong with it.
+    pub fn normalise(&self, value: &str) -> Result<String, String> {
+        match self.kind {
+            SettingKind::Integer { min, max, unit, .. } => match value.trim().parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n.to_string()),
+                _ => Err(format!(
+                    "Enter a whole number from {min} to {max} ({unit})."
+                )),
+            },
+            SettingKind::Roles { .. } => {
+                let mut roles = Vec::new();
+                for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                    match Role::from_key(part) {
+                        Some(r) => roles.push(r),
+                        None => return Err(format!("“{part}” is not a role.")),
+                    }
+                }
+                // Administrators always need a second factor: the screen cannot switch that off.
+                for admin in [Role::SuperAdmin, Role::ManufacturerAdmin] {
+                    if !roles.contains(&admin) {
+                        return Err(format!(
+                            "{} must stay in the list: administrators always use two-factor authentication.",
+                            admin.key()
+                        ));
+                    }
+                }
+                Ok(roles_text(&roles))
+            }
+        }
+    }
+
+    /// The stored integer `value` as used: the default when it is unset, not a number, or not
+    /// positive, so that a bad edit behind the screen's back never disables a safeguard. (The
+    /// screen's bounds are checked when a value is saved; operators may store others directly.)
+    pub fn int_or_default(&self, value: Option<&str>) -> i64 {
+        match self.kind {
+            SettingKind::Integer { default, .. } => value
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|v| *v > 0)
+                .unwrap_or(default),
+            SettingKind::Roles { .. } => 0,
+        }
+    }
+
+    /// The stored roles `value` as used: the default when unset.
+    pub fn roles_or_default(&self, value: Option<&str>) -> Vec<Role> {
+        match (self.kind, value) {
+            (SettingKind::Roles { .. }, Some(v)) => parse_roles(v),
+            (SettingKind::Roles { default }, None) => default.to_vec(),
+            (SettingKind::Integer { .. }, _) => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_bounded_and_roles_normalised() {
+        let idle = Setting::find("session", "idle_timeout_minutes").unwrap();
+        assert_eq!(idle.normalise(" 45 ").unwrap(), "45");
+        assert!(idle.normalise("0").is_err());
+        assert!(idle.normalise("100000").is_err());
+        let roles = Setting::find("security", "mfa_required_roles").unwrap();
+        assert_eq!(
+            roles
+                .normalise("manufacturer_admin, super_admin,super_admin")
+                .unwrap(),
+            "super_admin,manufacturer_admin"
+        );
+        assert!(roles.normalise("janitor").is_err());
+    }
+
+    #[test]
+    fn stored_values_fall_back_to_the_default_when_missing_nonsense_or_not_positive() {
+        let idle = IDLE_TIMEOUT_MINUTES;
+        assert_eq!(idle.int_or_default(Some("45")), 45);
+        assert_eq!(idle.int_or_default(Some(" 45 ")), 45);
+        assert_eq!(idle.int_or_default(Some("-5")), 30);
+        assert_eq!(idle.int_or_default(Some("0")), 30);
+        assert_eq!(idle.int_or_default(Some("1")), 1);
+        assert_eq!(idle.int_or_default(Some("soon")), 30);
+        assert_eq!(idle.int_or_default(None), 30);
+        assert_eq!(
+            MFA_REQUIRED_ROLES.roles_or_default(None),
+            [Role::SuperAdmin, Role::ManufacturerAdmin]
+        );
+        assert_eq!(
+            MFA_REQUIRED_ROLES.default_text(),
+            "super_admin,manufacturer_admin"
+        );
+    }
+
+    #[test]
+    fn every_default_is_within_its_own_bounds_and_keys_are_unique() {
+        for s in CATALOGUE {
+            assert_eq!(
+                s.normalise(&s.default_text()),
+                Ok(s.default_text()),
+                "{}",
+                s.key
+            );
+            assert_eq!(
+                CATALOGUE
+                    .iter()
+                    .filter(|o| (o.category, o.key) == (s.category, s.key))
+                    .count(),
+                1
+            );
+        }
+    }
+}
