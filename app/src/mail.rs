@@ -23,3 +23,16 @@ pub async fn enqueue(
     .await?;
     Ok(())
 }
+
+/// The development mailbox: the newest 50 mails that went to it instead of an SMTP server.
+pub async fn dev_mailbox(
+    conn: &mut PgConnection,
+) -> Result<Vec<crate::auth::model::DevMail>, AppError> {
+    Ok(sqlx::query_as!(
+        crate::auth::model::DevMail,
+        r#"SELECT to_address AS "to", subject, COALESCE(body, '') AS "body!", created_at AS "created_at!"
+             FROM mail_outbox WHERE delivery = 'dev_mailbox' ORDER BY created_at DESC LIMIT 50"#
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}

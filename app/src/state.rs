@@ -4,8 +4,8 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use sqlx::PgPool;
 
-use crate::auth::password::PasswordWorkers;
 use crate::auth::server::mfa::SecretBox;
+use crate::auth::server::password::PasswordWorkers;
 use crate::error::AppError;
 
 /// Shared server state. Cheap to clone: every field is a handle.

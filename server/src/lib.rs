@@ -1,8 +1,8 @@
 //! The One Aftersales Platform server, as a library so integration tests can build the real router
 //! and database setup that the binary runs.
 
-pub mod admin;
 pub mod config;
+pub mod create_admin;
 pub mod db;
 pub mod http;
 pub mod mail;

@@ -3,15 +3,15 @@
 use std::io::BufRead;
 
 use anyhow::Context;
-use app::auth::password::PasswordWorkers;
 use app::auth::server::mfa::SecretBox;
+use app::auth::server::password::PasswordWorkers;
 use app::state::{AppState, AuthConfig};
 use clap::Parser;
 use leptos::prelude::{LeptosOptions, get_configuration};
-use server::admin::{self, InitialPassword};
 use server::config::{
     Cli, Command, CreateAdminArgs, DbConfig, EmbeddedDbAction, ScratchDbArgs, ServeArgs,
 };
+use server::create_admin::{self as admin, InitialPassword};
 use server::db::{self, Database, embedded::EmbeddedPostgres};
 use tokio_util::sync::CancellationToken;
 

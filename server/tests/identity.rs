@@ -6,7 +6,7 @@ mod common;
 use app::auth::model::LoginOutcome;
 use app::auth::server::mfa;
 use app::auth::server::session::{self, EndReason};
-use app::auth::server::{RequestMeta, service};
+use app::auth::server::{RequestMeta, Visit, passwords, second_factor, signin};
 use sqlx::PgPool;
 
 fn meta() -> RequestMeta {
@@ -16,14 +16,22 @@ fn meta() -> RequestMeta {
     }
 }
 
+/// A request from the test's client, with no session cookie.
+fn visit(state: &app::state::AppState) -> Visit {
+    Visit {
+        state: state.clone(),
+        meta: meta(),
+        session: None,
+    }
+}
+
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: PgPool) {
     common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    let signed = service::login(
-        &state,
-        &meta(),
+    let signed = signin::login(
+        &visit(&state),
         "Ada@Example.com ",
         common::PASSWORD.into(),
         Some("/account"),
@@ -60,7 +68,7 @@ async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: Pg
         .unwrap()
         .expect("live");
     assert_eq!(live.user.id, id);
-    service::logout(&state, &meta(), &live).await.unwrap();
+    signin::logout(&visit(&state), &live).await.unwrap();
     assert!(
         session::resolve(&mut conn, &signed.token)
             .await
@@ -194,9 +202,8 @@ async fn deactivating_a_user_or_suspending_their_dealer_ends_their_sessions(pool
     assert_eq!(reasons, ["deactivated", "dealer_blocked"]);
 
     let state = common::state(pool.clone());
-    let refused = service::login(
-        &state,
-        &meta(),
+    let refused = signin::login(
+        &visit(&state),
         "head@d1.example",
         common::PASSWORD.into(),
         None,
@@ -212,18 +219,16 @@ async fn deactivating_a_user_or_suspending_their_dealer_ends_their_sessions(pool
 async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(pool: PgPool) {
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    let wrong = service::login(
-        &state,
-        &meta(),
+    let wrong = signin::login(
+        &visit(&state),
         "ada@example.com",
         "not the password".into(),
         None,
     )
     .await
     .unwrap_err();
-    let unknown = service::login(
-        &state,
-        &meta(),
+    let unknown = signin::login(
+        &visit(&state),
         "nobody@example.com",
         common::PASSWORD.into(),
         None,
@@ -233,7 +238,7 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(pool: PgPool)
     assert_eq!(wrong, unknown);
     assert_eq!(
         wrong.field_message("password"),
-        Some(service::BAD_CREDENTIALS)
+        Some(signin::BAD_CREDENTIALS)
     );
     assert_eq!(common::audited(&pool, "auth.login_failed").await, 2);
 }
@@ -252,9 +257,8 @@ async fn legacy_bcrypt_hashes_sign_in_and_are_replaced_by_argon2id(pool: PgPool)
     .await
     .unwrap();
     let state = common::state(pool.clone());
-    service::login(
-        &state,
-        &meta(),
+    signin::login(
+        &visit(&state),
         "old@example.com",
         common::PASSWORD.into(),
         None,
@@ -267,7 +271,10 @@ async fn legacy_bcrypt_hashes_sign_in_and_are_replaced_by_argon2id(pool: PgPool)
             .await
             .unwrap();
     assert!(now.starts_with("$argon2id$"), "{now}");
-    assert!(app::auth::password::verify_password(common::PASSWORD, &now));
+    assert!(app::auth::server::password::verify_password(
+        common::PASSWORD,
+        &now
+    ));
     assert_eq!(common::audited(&pool, "auth.password_rehashed").await, 1);
 }
 
@@ -277,15 +284,14 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     for _ in 0..5 {
-        let err = service::login(&state, &meta(), "ada@example.com", "wrong".into(), None)
+        let err = signin::login(&visit(&state), "ada@example.com", "wrong".into(), None)
             .await
             .unwrap_err();
         assert!(err.field_message("password").is_some());
     }
     // The sixth attempt comes within the 1-second wait: refused without checking the password.
-    let throttled = service::login(
-        &state,
-        &meta(),
+    let throttled = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -303,9 +309,8 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
         .execute(&pool)
         .await
         .unwrap();
-    service::login(
-        &state,
-        &meta(),
+    signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -324,18 +329,16 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    let here = service::login(
-        &state,
-        &meta(),
+    let here = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
     )
     .await
     .unwrap();
-    let elsewhere = service::login(
-        &state,
-        &meta(),
+    let elsewhere = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -348,9 +351,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
         .unwrap()
         .unwrap();
 
-    let bad = service::change_password(
-        &state,
-        &meta(),
+    let bad = passwords::change_password(
+        &visit(&state),
         &session,
         "wrong".into(),
         "password1234".into(),
@@ -367,9 +369,8 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     assert!(bad.field_message("confirm_password").is_some());
 
     let new = "granite orchard lantern whistle";
-    let ended = service::change_password(
-        &state,
-        &meta(),
+    let ended = passwords::change_password(
+        &visit(&state),
         &session,
         common::PASSWORD.into(),
         new.into(),
@@ -396,7 +397,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(app::auth::password::verify_password(new, &hash));
+    assert!(app::auth::server::password::verify_password(new, &hash));
     assert_eq!(common::audited(&pool, "auth.password_changed").await, 1);
 }
 
@@ -415,9 +416,8 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     common::no_mfa_required(&pool).await;
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    let signed = service::login(
-        &state,
-        &meta(),
+    let signed = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -425,10 +425,10 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     .await
     .unwrap();
 
-    service::request_reset(&state, &meta(), "nobody@example.com")
+    passwords::request_reset(&visit(&state), "nobody@example.com")
         .await
         .unwrap();
-    service::request_reset(&state, &meta(), "ADA@example.com")
+    passwords::request_reset(&visit(&state), "ADA@example.com")
         .await
         .unwrap();
     let mails: Vec<(String, String)> = sqlx::query_as("SELECT to_address, body FROM mail_outbox")
@@ -447,9 +447,8 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     assert_eq!(stored, app::auth::server::tokens::hash_token(&token));
 
     let new = "granite orchard lantern whistle";
-    let weak = service::reset_password(
-        &state,
-        &meta(),
+    let weak = passwords::reset_password(
+        &visit(&state),
         &token,
         "password1234".into(),
         "password1234".into(),
@@ -460,10 +459,10 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
         weak.field_message("new_password").is_some(),
         "a weak password changes nothing"
     );
-    service::reset_password(&state, &meta(), &token, new.into(), new.into())
+    passwords::reset_password(&visit(&state), &token, new.into(), new.into())
         .await
         .unwrap();
-    let again = service::reset_password(&state, &meta(), &token, new.into(), new.into())
+    let again = passwords::reset_password(&visit(&state), &token, new.into(), new.into())
         .await
         .unwrap_err();
     assert!(again.field_message("token").is_some(), "single use");
@@ -477,7 +476,7 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     );
 
     // An expired token is refused.
-    service::request_reset(&state, &meta(), "ada@example.com")
+    passwords::request_reset(&visit(&state), "ada@example.com")
         .await
         .unwrap();
     let body: String =
@@ -489,9 +488,8 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
         .execute(&pool)
         .await
         .unwrap();
-    let expired = service::reset_password(
-        &state,
-        &meta(),
+    let expired = passwords::reset_password(
+        &visit(&state),
         &token_from_mail(&body),
         new.into(),
         new.into(),
@@ -507,9 +505,8 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
 async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_once(pool: PgPool) {
     let id = common::user(&pool, "ada@example.com", "super_admin", None).await;
     let state = common::state(pool.clone());
-    let first = service::login(
-        &state,
-        &meta(),
+    let first = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -526,7 +523,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .unwrap()
         .unwrap();
 
-    let enrolment = service::begin_enrolment(&state, &meta(), &enrolling)
+    let enrolment = second_factor::begin_enrolment(&visit(&state), &enrolling)
         .await
         .unwrap();
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT mfa_secret FROM users WHERE id = $1")
@@ -541,18 +538,17 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
     );
     assert!(enrolment.otpauth_url.contains("secret="));
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
-    let wrong = service::confirm_enrolment(&state, &meta(), &enrolling, "000000").await;
+    let wrong = second_factor::confirm_enrolment(&visit(&state), &enrolling, "000000").await;
     assert!(wrong.is_err() || mfa::code_at(&secret, now) == "000000");
     let codes =
-        service::confirm_enrolment(&state, &meta(), &enrolling, &mfa::code_at(&secret, now))
+        second_factor::confirm_enrolment(&visit(&state), &enrolling, &mfa::code_at(&secret, now))
             .await
             .unwrap();
     assert_eq!(codes.len(), mfa::RECOVERY_CODES);
 
     // Next sign-in owes the second factor; the code used at enrolment cannot be replayed.
-    let second = service::login(
-        &state,
-        &meta(),
+    let second = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -565,21 +561,32 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .unwrap()
         .unwrap();
     let replay =
-        service::verify_second_factor(&state, &meta(), &pending, &mfa::code_at(&secret, now)).await;
+        second_factor::verify_second_factor(&visit(&state), &pending, &mfa::code_at(&secret, now))
+            .await;
     assert!(replay.is_err(), "a code is accepted once");
-    service::verify_second_factor(&state, &meta(), &pending, &mfa::code_at(&secret, now + 30))
-        .await
-        .unwrap();
-    let full = session::resolve(&mut conn, &second.token)
+    let full_token = second_factor::verify_second_factor(
+        &visit(&state),
+        &pending,
+        &mfa::code_at(&secret, now + 30),
+    )
+    .await
+    .unwrap();
+    assert!(
+        session::resolve(&mut conn, &second.token)
+            .await
+            .unwrap()
+            .is_none(),
+        "the half-signed-in token is never promoted"
+    );
+    let full = session::resolve(&mut conn, &full_token)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(full.user.stage, app::auth::model::AccessStage::Full);
 
     // A recovery code works once.
-    let third = service::login(
-        &state,
-        &meta(),
+    let third = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -590,12 +597,11 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .await
         .unwrap()
         .unwrap();
-    service::verify_second_factor(&state, &meta(), &pending, &codes[0].to_uppercase())
+    second_factor::verify_second_factor(&visit(&state), &pending, &codes[0].to_uppercase())
         .await
         .unwrap();
-    let fourth = service::login(
-        &state,
-        &meta(),
+    let fourth = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -607,7 +613,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .unwrap()
         .unwrap();
     assert!(
-        service::verify_second_factor(&state, &meta(), &pending, &codes[0])
+        second_factor::verify_second_factor(&visit(&state), &pending, &codes[0])
             .await
             .is_err()
     );
@@ -678,9 +684,8 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
     .unwrap();
     let mut conn = pool.acquire().await.unwrap();
     for _ in 0..5 {
-        let signed = service::login(
-            &state,
-            &meta(),
+        let signed = signin::login(
+            &visit(&state),
             "ada@example.com",
             common::PASSWORD.into(),
             None,
@@ -691,7 +696,8 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
             .await
             .unwrap()
             .unwrap();
-        let wrong = service::verify_second_factor(&state, &meta(), &pending, "not-a-code").await;
+        let wrong =
+            second_factor::verify_second_factor(&visit(&state), &pending, "not-a-code").await;
         assert!(wrong.is_err());
     }
     let failures: i32 = sqlx::query_scalar("SELECT failed_logins FROM users")
@@ -702,9 +708,8 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
         failures, 5,
         "each right password left the count of wrong codes alone"
     );
-    let throttled = service::login(
-        &state,
-        &meta(),
+    let throttled = signin::login(
+        &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,

@@ -6,9 +6,18 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::auth::server::{RequestMeta, service};
+use app::auth::server::{RequestMeta, Visit, passwords};
 use server::mail::{Mailer, deliver_pending};
 use sqlx::PgPool;
+
+/// A request with no session, as the mail tests' callers make.
+fn visit(state: &app::state::AppState) -> Visit {
+    Visit {
+        state: state.clone(),
+        meta: RequestMeta::default(),
+        session: None,
+    }
+}
 
 /// The Python that has aiosmtpd (Debian's python3-aiosmtpd, which scripts/bootstrap.sh installs).
 const PYTHON: &str = "/usr/bin/python3";
@@ -80,7 +89,7 @@ async fn a_reset_link_goes_out_over_smtp_and_works(pool: PgPool) {
     let sink = start_sink();
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    service::request_reset(&state, &RequestMeta::default(), "ada@example.com")
+    passwords::request_reset(&visit(&state), "ada@example.com")
         .await
         .unwrap();
 
@@ -121,15 +130,9 @@ async fn a_reset_link_goes_out_over_smtp_and_works(pool: PgPool) {
     assert_eq!(body, None, "the link is not kept once sent");
 
     let new = "granite orchard lantern whistle";
-    service::reset_password(
-        &state,
-        &RequestMeta::default(),
-        token,
-        new.into(),
-        new.into(),
-    )
-    .await
-    .unwrap();
+    passwords::reset_password(&visit(&state), token, new.into(), new.into())
+        .await
+        .unwrap();
     assert_eq!(
         deliver_pending(&pool, &mailer).await.unwrap(),
         0,
@@ -141,7 +144,7 @@ async fn a_reset_link_goes_out_over_smtp_and_works(pool: PgPool) {
 async fn mail_that_cannot_be_delivered_stays_queued_for_a_retry(pool: PgPool) {
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
-    service::request_reset(&state, &RequestMeta::default(), "ada@example.com")
+    passwords::request_reset(&visit(&state), "ada@example.com")
         .await
         .unwrap();
     let closed_port = TcpListener::bind("127.0.0.1:0")

@@ -1,5 +1,6 @@
-//! Administration server functions. Each one's first line resolves the caller and asks
-//! `authorize`; the services re-decide on the exact record under lock.
+//! Administration server functions. Each one's first line admits the caller for its area
+//! ([`admit`](crate::auth::server::admit)); the service it calls owns the transaction and decides
+//! again on the exact record under lock. No SQL here.
 #![expect(
     clippy::too_many_arguments,
     reason = "the dealer forms post one argument per form field, so they work before hydration"
@@ -13,56 +14,26 @@ use super::model::*;
 use crate::auth::authorize::{Action, Area, FlagSet};
 use crate::auth::roles::Role;
 use crate::error::AppError;
+use crate::list::Page;
 use crate::modules::Module;
 
 #[cfg(feature = "ssr")]
-mod ssr {
-    pub use super::super::server::{dealers, oversight, users};
-    use crate::auth::authorize::{Action, Area};
-    pub use crate::auth::authorize::{Actor, Decision, Scope};
-    pub use crate::auth::server::access::{begin_as, enforce};
-    pub use crate::auth::server::{request_meta, require_user};
-    use crate::error::AppError;
-    pub use crate::state::{AppState, app_state};
-
-    /// The caller, their state, and the area-level decision (logged and audited when refused).
-    pub async fn admit(
-        action: Action,
-        area: Area,
-    ) -> Result<(AppState, Actor, Decision), AppError> {
-        let session = require_user()?;
-        let state = app_state()?;
-        let actor = session.user.actor();
-        let decision = enforce(
-            &state.pool,
-            &request_meta(),
-            &actor,
-            action,
-            area,
-            Scope::Any,
-        )
-        .await?;
-        Ok((state, actor, decision))
-    }
-}
+use super::server::{accounts, audit, dashboard, dealers, permissions, settings, users};
 #[cfg(feature = "ssr")]
-use ssr::*;
+use crate::auth::server::admit;
 
 /// A page of the users list.
 #[server(endpoint = "admin/users/list", input = Json)]
-pub async fn list_users(query: UserQuery) -> Result<UserPage, AppError> {
-    let (state, actor, decision) = admit(Action::View, Area::Users).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let page = users::list(&mut tx, &query, decision.dealer_filter).await?;
-    tx.commit().await?;
-    Ok(page)
+pub async fn list_users(query: UserQuery) -> Result<Page<UserRow>, AppError> {
+    let ctx = admit(Action::View, Area::Users).await?;
+    users::list(&ctx, &query).await
 }
 
 /// One user with their sessions.
 #[server(endpoint = "admin/users/get")]
 pub async fn get_user(id: Uuid) -> Result<UserDetail, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Users).await?;
-    users::detail(&state, &request_meta(), &actor, id).await
+    let ctx = admit(Action::View, Area::Users).await?;
+    users::detail(&ctx, id).await
 }
 
 /// Creates a user and mails them an invitation. A form post: the answer redirects to the user.
@@ -75,7 +46,7 @@ pub async fn create_user(
     #[server(default)] dealer_id: String,
     #[server(default)] designation: String,
 ) -> Result<Uuid, AppError> {
-    let (state, actor, _) = admit(Action::Create, Area::Users).await?;
+    let ctx = admit(Action::Create, Area::Users).await?;
     let form = UserForm {
         name,
         email,
@@ -84,7 +55,7 @@ pub async fn create_user(
         dealer_id,
         designation,
     };
-    let id = users::create(&state, &request_meta(), &actor, &form).await?;
+    let id = accounts::create(&ctx, &form).await?;
     leptos_axum::redirect(&format!("/admin/users/{id}?created=1"));
     Ok(id)
 }
@@ -99,7 +70,7 @@ pub async fn update_user(
     #[server(default)] dealer_id: String,
     #[server(default)] designation: String,
 ) -> Result<(), AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
+    let ctx = admit(Action::Edit, Area::Users).await?;
     let form = UserForm {
         name,
         email: String::new(),
@@ -108,7 +79,7 @@ pub async fn update_user(
         dealer_id,
         designation,
     };
-    users::update(&state, &request_meta(), &actor, id, &form).await?;
+    accounts::update(&ctx, id, &form).await?;
     leptos_axum::redirect(&format!("/admin/users/{id}?saved=1"));
     Ok(())
 }
@@ -116,15 +87,15 @@ pub async fn update_user(
 /// Deactivates (ending their sessions) or reactivates a user; returns how many sessions ended.
 #[server(endpoint = "admin/users/active")]
 pub async fn set_user_active(id: Uuid, active: bool) -> Result<usize, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
-    users::set_active(&state, &request_meta(), &actor, id, active).await
+    let ctx = admit(Action::Edit, Area::Users).await?;
+    accounts::set_active(&ctx, id, active).await
 }
 
 /// Mails the user a link to choose a password (an invitation if they never signed in).
 #[server(endpoint = "admin/users/password-link")]
 pub async fn send_password_link(id: Uuid) -> Result<(), AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
-    users::send_password_link(&state, &request_meta(), &actor, id).await
+    let ctx = admit(Action::Edit, Area::Users).await?;
+    accounts::send_password_link(&ctx, id).await
 }
 
 /// Ends one session of a user, or all of them without `session_id`.
@@ -133,8 +104,8 @@ pub async fn revoke_user_sessions(
     id: Uuid,
     #[server(default)] session_id: Option<Uuid>,
 ) -> Result<usize, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
-    users::revoke_sessions(&state, &request_meta(), &actor, id, session_id).await
+    let ctx = admit(Action::Edit, Area::Users).await?;
+    accounts::revoke_sessions(&ctx, id, session_id).await
 }
 
 /// Turns one permission flag on or off; returns the module's flags afterwards.
@@ -145,8 +116,8 @@ pub async fn set_permission(
     action: Action,
     on: bool,
 ) -> Result<FlagSet, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
-    users::set_permission(&state, &request_meta(), &actor, user_id, module, action, on).await
+    let ctx = admit(Action::Edit, Area::Users).await?;
+    permissions::set_permission(&ctx, user_id, module, action, on).await
 }
 
 /// Resets users' permissions to a role template (`None`: each user's own role's).
@@ -155,22 +126,22 @@ pub async fn apply_template(
     user_ids: Vec<Uuid>,
     template: Option<Role>,
 ) -> Result<usize, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Users).await?;
-    users::apply_template(&state, &request_meta(), &actor, &user_ids, template).await
+    let ctx = admit(Action::Edit, Area::Users).await?;
+    permissions::apply_template(&ctx, &user_ids, template).await
 }
 
 /// Whether a user may do `action` in `area`, and why.
 #[server(endpoint = "admin/users/explain", input = Json)]
 pub async fn explain_access(id: Uuid, action: Action, area: Area) -> Result<Explanation, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Users).await?;
-    users::explain(&state, &request_meta(), &actor, id, action, area).await
+    let ctx = admit(Action::View, Area::Users).await?;
+    users::explain(&ctx, id, action, area).await
 }
 
 /// Every role template.
 #[server(endpoint = "admin/templates/list")]
 pub async fn list_templates() -> Result<Vec<RoleTemplate>, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::RoleTemplates).await?;
-    users::templates(&state, &actor).await
+    let ctx = admit(Action::View, Area::RoleTemplates).await?;
+    permissions::templates(&ctx).await
 }
 
 /// Turns one flag of a role template on or off (super admins).
@@ -181,38 +152,29 @@ pub async fn set_template_flag(
     action: Action,
     on: bool,
 ) -> Result<FlagSet, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::RoleTemplates).await?;
-    users::set_template_flag(&state, &request_meta(), &actor, role, module, action, on).await
+    let ctx = admit(Action::Edit, Area::RoleTemplates).await?;
+    permissions::set_template_flag(&ctx, role, module, action, on).await
 }
 
 /// A page of the dealers list.
 #[server(endpoint = "admin/dealers/list", input = Json)]
-pub async fn list_dealers(query: DealerQuery) -> Result<DealerPage, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let page = dealers::list(&mut tx, &query).await?;
-    tx.commit().await?;
-    Ok(page)
+pub async fn list_dealers(query: DealerQuery) -> Result<Page<DealerRow>, AppError> {
+    let ctx = admit(Action::View, Area::Dealers).await?;
+    dealers::list(&ctx, &query).await
 }
 
 /// One dealer.
 #[server(endpoint = "admin/dealers/get")]
 pub async fn get_dealer(id: Uuid) -> Result<DealerRow, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let dealer = dealers::get(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(dealer)
+    let ctx = admit(Action::View, Area::Dealers).await?;
+    dealers::get(&ctx, id).await
 }
 
 /// Every dealer, for pickers.
 #[server(endpoint = "admin/dealers/options")]
 pub async fn dealer_options() -> Result<Vec<DealerOption>, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Dealers).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let options = dealers::options(&mut tx).await?;
-    tx.commit().await?;
-    Ok(options)
+    let ctx = admit(Action::View, Area::Dealers).await?;
+    dealers::options(&ctx).await
 }
 
 /// Creates a dealer. A form post: the answer redirects to the dealer.
@@ -243,8 +205,8 @@ pub async fn create_dealer(
         brand,
         status,
     };
-    let (app, actor, _) = admit(Action::Create, Area::Dealers).await?;
-    let id = dealers::create(&app, &request_meta(), &actor, &form).await?;
+    let ctx = admit(Action::Create, Area::Dealers).await?;
+    let id = dealers::create(&ctx, &form).await?;
     leptos_axum::redirect(&format!("/admin/dealers/{id}?created=1"));
     Ok(id)
 }
@@ -278,30 +240,24 @@ pub async fn update_dealer(
         brand,
         status,
     };
-    let (app, actor, _) = admit(Action::Edit, Area::Dealers).await?;
-    let ended = dealers::update(&app, &request_meta(), &actor, id, &form).await?;
+    let ctx = admit(Action::Edit, Area::Dealers).await?;
+    let ended = dealers::update(&ctx, id, &form).await?;
     leptos_axum::redirect(&format!("/admin/dealers/{id}?saved=1&ended={ended}"));
     Ok(ended)
 }
 
 /// A page of the audit trail.
 #[server(endpoint = "admin/audit/list", input = Json)]
-pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::AuditLog).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let page = oversight::audit_page(&mut tx, &query).await?;
-    tx.commit().await?;
-    Ok(page)
+pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
+    let ctx = admit(Action::View, Area::AuditLog).await?;
+    audit::page(&ctx, &query).await
 }
 
 /// The editable settings.
 #[server(endpoint = "admin/settings/list")]
 pub async fn list_settings() -> Result<Vec<SettingRow>, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Settings).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let rows = oversight::settings(&mut tx).await?;
-    tx.commit().await?;
-    Ok(rows)
+    let ctx = admit(Action::View, Area::Settings).await?;
+    settings::list(&ctx).await
 }
 
 /// Changes one setting (super admins).
@@ -311,16 +267,13 @@ pub async fn update_setting(
     key: String,
     value: String,
 ) -> Result<SettingRow, AppError> {
-    let (state, actor, _) = admit(Action::Edit, Area::Settings).await?;
-    oversight::update_setting(&state, &request_meta(), &actor, &category, &key, &value).await
+    let ctx = admit(Action::Edit, Area::Settings).await?;
+    settings::update(&ctx, &category, &key, &value).await
 }
 
 /// The administrators' dashboard.
 #[server(endpoint = "admin/dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
-    let (state, actor, _) = admit(Action::View, Area::Dashboard).await?;
-    let mut tx = begin_as(&state.pool, &actor).await?;
-    let dashboard = oversight::dashboard(&mut tx).await?;
-    tx.commit().await?;
-    Ok(dashboard)
+    let ctx = admit(Action::View, Area::Dashboard).await?;
+    dashboard::dashboard(&ctx).await
 }

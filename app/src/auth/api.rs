@@ -1,5 +1,7 @@
-//! Identity server functions. Each states first who may call it; the authentication middleware
-//! has already resolved the session cookie into the request.
+//! Identity server functions. Each states first who may call it: anyone ([`visit`]), a session at
+//! a given sign-in stage, or a signed-in user acting on their own account ([`admit`] with
+//! `Area::Account`). The authentication middleware has already resolved the session cookie into
+//! the request. No SQL here.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -10,12 +12,11 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use super::super::model::AccessStage;
-    pub use super::super::server::service;
     pub use super::super::server::{
-        cookie, current_session, request_meta, require_stage, require_user,
+        account, admit, cookie, passwords, second_factor, signin, visit,
     };
+    pub use crate::auth::authorize::{Action as Act, Area};
     use crate::error::AppError;
-    pub use crate::state::app_state;
     use http::{HeaderValue, header::SET_COOKIE};
     use leptos::prelude::*;
 
@@ -42,7 +43,7 @@ use ssr::*;
 /// Who is signed in, if anyone (any stage).
 #[server(endpoint = "auth/me")]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
-    Ok(current_session().map(|s| s.user))
+    Ok(visit()?.session.map(|s| s.user))
 }
 
 /// Signs in with email and password. Works as a plain form post before hydration: the answer
@@ -53,17 +54,16 @@ pub async fn login(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<LoginOutcome, AppError> {
-    let state = app_state()?;
-    let meta = request_meta();
-    let signed_in = service::login(&state, &meta, &email, password, next.as_deref()).await?;
+    let visit = visit()?;
+    let signed_in = signin::login(&visit, &email, password, next.as_deref()).await?;
     // A new token at every sign-in: any session this browser still had ends now.
-    if let Some(previous) = current_session()
-        && let Err(err) = service::logout(&state, &meta, &previous).await
+    if let Some(previous) = &visit.session
+        && let Err(err) = signin::logout(&visit, previous).await
     {
         // The new session stands; the old one still ends at its timeout.
         tracing::warn!("could not end the previous session at sign-in: {err}");
     }
-    set_cookie(&cookie::set(&signed_in.token, state.auth.https))?;
+    set_cookie(&cookie::set(&signed_in.token, visit.state.auth.https))?;
     let target = match &signed_in.outcome {
         LoginOutcome::SignedIn { next } => next.clone(),
         LoginOutcome::MfaRequired { next } => with_next("/login/mfa", next),
@@ -76,11 +76,11 @@ pub async fn login(
 /// Signs out: ends the session and deletes the cookie.
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let state = app_state()?;
-    if let Some(session) = current_session() {
-        service::logout(&state, &request_meta(), &session).await?;
+    let visit = visit()?;
+    if let Some(session) = &visit.session {
+        signin::logout(&visit, session).await?;
     }
-    set_cookie(&cookie::clear(state.auth.https))?;
+    set_cookie(&cookie::clear(visit.state.auth.https))?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -91,14 +91,12 @@ pub async fn verify_mfa(
     code: String,
     #[server(default)] next: Option<String>,
 ) -> Result<(), AppError> {
-    let session = require_stage(&[AccessStage::MfaPending])?;
-    let state = app_state()?;
-    service::verify_second_factor(&state, &request_meta(), &session, &code).await?;
+    let visit = visit()?;
+    let session = visit.at_stage(&[AccessStage::MfaPending])?;
     // A new token for the now fully signed-in session: the half-signed-in one is never promoted.
-    let mut conn = state.pool.acquire().await?;
-    let token = super::server::session::rotate_token(&mut conn, session.session_id).await?;
-    set_cookie(&cookie::set(&token, state.auth.https))?;
-    leptos_axum::redirect(&service::safe_next(next.as_deref()));
+    let token = second_factor::verify_second_factor(&visit, &session, &code).await?;
+    set_cookie(&cookie::set(&token, visit.state.auth.https))?;
+    leptos_axum::redirect(&crate::auth::policy::safe_next(next.as_deref()));
     Ok(())
 }
 
@@ -109,12 +107,10 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<usize, AppError> {
-    let session = require_user()?;
-    let state = app_state()?;
-    let ended = service::change_password(
-        &state,
-        &request_meta(),
-        &session,
+    let ctx = admit(Act::Edit, Area::Account).await?;
+    let ended = passwords::change_password(
+        &ctx.visit(),
+        &ctx.session,
         current_password,
         new_password,
         confirm_password,
@@ -128,10 +124,9 @@ pub async fn change_password(
 /// Asks for a reset link. The answer is the same whether or not the account exists.
 #[server(endpoint = "auth/password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
-    let state = app_state()?;
-    service::request_reset(&state, &request_meta(), &email).await?;
+    passwords::request_reset(&visit()?, &email).await?;
     leptos_axum::redirect("/password/forgot?sent=1");
-    Ok(service::RESET_REQUESTED.to_owned())
+    Ok(passwords::RESET_REQUESTED.to_owned())
 }
 
 /// Sets a new password with a reset link's token, then sends the user to sign in.
@@ -141,15 +136,7 @@ pub async fn reset_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    let state = app_state()?;
-    service::reset_password(
-        &state,
-        &request_meta(),
-        &token,
-        new_password,
-        confirm_password,
-    )
-    .await?;
+    passwords::reset_password(&visit()?, &token, new_password, confirm_password).await?;
     leptos_axum::redirect("/login?reset=done");
     Ok(())
 }
@@ -157,40 +144,16 @@ pub async fn reset_password(
 /// My live sessions.
 #[server(endpoint = "auth/sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionSummary>, AppError> {
-    let session = require_user()?;
-    let state = app_state()?;
-    let mut conn = state.pool.acquire().await?;
-    super::server::session::list_for_user(&mut conn, session.user.id, session.session_id).await
+    let ctx = admit(Act::View, Area::Account).await?;
+    account::my_sessions(&ctx).await
 }
 
 /// Ends one of my sessions (ending the current one signs me out).
 #[server(endpoint = "auth/sessions/end")]
 pub async fn end_session(id: Uuid) -> Result<(), AppError> {
-    use super::server::session::{self, EndReason};
-    let session = require_user()?;
-    let state = app_state()?;
-    let mut tx = state.pool.begin().await?;
-    let mine = sqlx::query_scalar!(
-        "SELECT id FROM session_logs WHERE id = $1 AND user_id = $2 AND is_active IS TRUE",
-        id,
-        session.user.id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if mine.is_none() {
-        return Err(AppError::NotFound);
-    }
-    session::end(
-        &mut tx,
-        id,
-        EndReason::Revoked,
-        &request_meta(),
-        Some(session.user.id),
-    )
-    .await?;
-    tx.commit().await?;
-    if id == session.session_id {
-        set_cookie(&cookie::clear(state.auth.https))?;
+    let ctx = admit(Act::Edit, Area::Account).await?;
+    if account::end_session(&ctx, id).await? {
+        set_cookie(&cookie::clear(ctx.state.auth.https))?;
         leptos_axum::redirect("/login");
     }
     Ok(())
@@ -199,62 +162,41 @@ pub async fn end_session(id: Uuid) -> Result<(), AppError> {
 /// Ends all my sessions but this one. Returns how many ended.
 #[server(endpoint = "auth/sessions/end-others")]
 pub async fn end_other_sessions() -> Result<usize, AppError> {
-    use super::server::session::{self, EndReason};
-    let session = require_user()?;
-    let state = app_state()?;
-    let mut tx = state.pool.begin().await?;
-    let ended = session::end_all(
-        &mut tx,
-        session.user.id,
-        Some(session.session_id),
-        EndReason::Revoked,
-        &request_meta(),
-        Some(session.user.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ended)
+    let ctx = admit(Act::Edit, Area::Account).await?;
+    account::end_other_sessions(&ctx).await
 }
 
 /// Starts TOTP enrolment: the QR code and secret to put in an authenticator app.
 #[server(endpoint = "auth/mfa/begin")]
 pub async fn begin_mfa_enrolment() -> Result<MfaEnrolment, AppError> {
-    let session = require_stage(&[AccessStage::Full, AccessStage::MfaEnrolmentRequired])?;
-    let state = app_state()?;
-    service::begin_enrolment(&state, &request_meta(), &session).await
+    let visit = visit()?;
+    let session = visit.at_stage(&[AccessStage::Full, AccessStage::MfaEnrolmentRequired])?;
+    second_factor::begin_enrolment(&visit, &session).await
 }
 
 /// Confirms enrolment with a code from the app; returns the recovery codes, shown once.
 #[server(endpoint = "auth/mfa/confirm")]
 pub async fn confirm_mfa_enrolment(code: String) -> Result<Vec<String>, AppError> {
-    let session = require_stage(&[AccessStage::Full, AccessStage::MfaEnrolmentRequired])?;
-    let state = app_state()?;
-    service::confirm_enrolment(&state, &request_meta(), &session, &code).await
+    let visit = visit()?;
+    let session = visit.at_stage(&[AccessStage::Full, AccessStage::MfaEnrolmentRequired])?;
+    second_factor::confirm_enrolment(&visit, &session, &code).await
 }
 
 /// Turns two-factor authentication off; needs a current code.
 #[server(endpoint = "auth/mfa/disable")]
 pub async fn disable_mfa(code: String) -> Result<(), AppError> {
-    let session = require_user()?;
-    let state = app_state()?;
-    service::disable_mfa(&state, &request_meta(), &session, &code).await
+    let ctx = admit(Act::Edit, Area::Account).await?;
+    second_factor::disable_mfa(&ctx.visit(), &ctx.session, &code).await
 }
 
 /// The development mailbox: mail that would have been sent, when no SMTP server is configured and
 /// the server listens on a loopback address only.
 #[server(endpoint = "dev/mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<DevMail>, AppError> {
-    let state = app_state()?;
-    if !state.auth.dev_mailbox {
+    let visit = visit()?;
+    if !visit.state.auth.dev_mailbox {
         return Err(AppError::NotFound);
     }
-    let mut conn = state.pool.acquire().await?;
-    let mails = sqlx::query_as!(
-        DevMail,
-        r#"SELECT to_address AS "to", subject, COALESCE(body, '') AS "body!", created_at AS "created_at!"
-             FROM mail_outbox WHERE delivery = 'dev_mailbox' ORDER BY created_at DESC LIMIT 50"#
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(mails)
+    let mut conn = visit.state.pool.acquire().await?;
+    crate::mail::dev_mailbox(&mut conn).await
 }

@@ -3,8 +3,6 @@
 pub mod api;
 pub mod authorize;
 pub mod model;
-#[cfg(feature = "ssr")]
-pub mod password;
 pub mod policy;
 pub mod roles;
 #[cfg(feature = "ssr")]

@@ -9,6 +9,7 @@ use super::api::*;
 use super::model::{AccessStage, SessionSummary};
 use super::policy::MIN_PASSWORD_CHARS;
 use crate::components::{ErrorPanel, Field, FormError, hydrated, last_error, query};
+use crate::email::MAX_EMAIL;
 use crate::error::AppError;
 
 /// What the forgotten-password form answers, whether or not the account exists.
@@ -59,8 +60,10 @@ pub fn LoginPage() -> impl IntoView {
             })}
             <ActionForm action=action attr:class="stacked" attr:novalidate="">
                 <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
-                <Field name="email" label="Email" kind="email" autocomplete="username" error/>
-                <Field name="password" label="Password" kind="password" autocomplete="current-password" error/>
+                <Field name="email" label="Email" kind="email" autocomplete="username" maxlength=MAX_EMAIL required=true error/>
+                // No `maxlength` on passwords: the browser would cut a longer one short without
+                // a word; the server says what is wrong with it instead.
+                <Field name="password" label="Password" kind="password" autocomplete="current-password" required=true error/>
                 <FormError error fields=&["email", "password"]/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
@@ -83,7 +86,7 @@ pub fn MfaChallengePage() -> impl IntoView {
             <p>"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
             <ActionForm action=action attr:class="stacked" attr:novalidate="">
                 <input type="hidden" name="next" value=move || next().unwrap_or_default()/>
-                <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" error/>
+                <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" required=true error/>
                 <FormError error fields=&["code"]/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Continue"</button>
             </ActionForm>
@@ -111,7 +114,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <h1>"Forgot your password?"</h1>
             <p>"Enter the email address you sign in with. We will send you a link to choose a new password."</p>
             <ActionForm action=action attr:class="stacked" attr:novalidate="">
-                <Field name="email" label="Email" kind="email" autocomplete="username" error/>
+                <Field name="email" label="Email" kind="email" autocomplete="username" maxlength=MAX_EMAIL required=true error/>
                 <FormError error fields=&["email"]/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Send the link"</button>
             </ActionForm>
@@ -150,10 +153,11 @@ fn NewPasswordFields(error: Signal<Option<AppError>>) -> impl IntoView {
             label="New password"
             kind="password"
             autocomplete="new-password"
-            hint="At least 12 characters. A few unrelated words make a strong password that is easy to remember."
+            hint=format!("At least {MIN_PASSWORD_CHARS} characters. A few unrelated words make a strong password that is easy to remember.")
+            required=true
             error
         />
-        <Field name="confirm_password" label="New password again" kind="password" autocomplete="new-password" error/>
+        <Field name="confirm_password" label="New password again" kind="password" autocomplete="new-password" required=true error/>
     }
 }
 
@@ -208,7 +212,7 @@ pub fn AccountPage() -> impl IntoView {
             <h2 id="pw-heading">"Change password"</h2>
             <p class="muted">{format!("At least {MIN_PASSWORD_CHARS} characters. Your other sessions are signed out.")}</p>
             <ActionForm action=change attr:class="stacked" attr:novalidate="">
-                <Field name="current_password" label="Current password" kind="password" autocomplete="current-password" error/>
+                <Field name="current_password" label="Current password" kind="password" autocomplete="current-password" required=true error/>
                 <NewPasswordFields error/>
                 <FormError error fields=&["current_password", "new_password", "confirm_password"]/>
                 <button type="submit" class="button" disabled=move || change.pending().get()>"Change password"</button>
@@ -354,7 +358,7 @@ fn MfaEnrol(
                     <div class="qr" inner_html=enrolment.qr_svg></div>
                     <p>"Or enter this key by hand: " <code data-testid="totp-secret">{enrolment.secret_base32}</code></p>
                     <ActionForm action=confirm attr:class="stacked" attr:novalidate="">
-                        <Field name="code" label="Code from the app" autocomplete="one-time-code" inputmode="numeric" error=confirm_error/>
+                        <Field name="code" label="Code from the app" autocomplete="one-time-code" inputmode="numeric" required=true error=confirm_error/>
                         <FormError error=confirm_error fields=&["code"]/>
                         <button type="submit" class="button" disabled=move || !ready.get() || confirm.pending().get()>"Turn on"</button>
                     </ActionForm>
@@ -382,7 +386,7 @@ fn MfaDisable() -> impl IntoView {
         <section class="card">
             <p>"Two-factor authentication is " <strong>"on"</strong> "."</p>
             <ActionForm action=disable attr:class="stacked" attr:novalidate="">
-                <Field name="code" label="Current code from your app" autocomplete="one-time-code" inputmode="numeric" error/>
+                <Field name="code" label="Current code from your app" autocomplete="one-time-code" inputmode="numeric" required=true error/>
                 <FormError error fields=&["code"]/>
                 <button type="submit" class="button danger" disabled=move || disable.pending().get()>"Turn off"</button>
             </ActionForm>

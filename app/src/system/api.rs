@@ -1,9 +1,15 @@
-//! Server functions and DTOs of the system status page.
+//! Server functions and DTOs of the system status page, for administrators (the dashboard's
+//! area): the database's version and migration history.
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::auth::{
+    authorize::{Action, Area},
+    server::admit,
+};
 use crate::error::AppError;
 
 /// One migration recorded in `_sqlx_migrations`.
@@ -44,35 +50,13 @@ pub struct PingResult {
 /// Reads the system status from PostgreSQL.
 #[server(endpoint = "system/status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    let state = admit().await?;
-    let mut conn = state.pool.acquire().await?;
-    super::repo::system_status(&mut conn).await
+    let ctx = admit(Action::View, Area::Dashboard).await?;
+    super::repo::system_status(&ctx).await
 }
 
 /// Times one round trip to the database.
 #[server(endpoint = "system/ping")]
 pub async fn ping_database() -> Result<PingResult, AppError> {
-    let state = admit().await?;
-    let started = std::time::Instant::now();
-    super::repo::ping(&state.pool).await?;
-    let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    Ok(PingResult { database_micros })
-}
-
-/// Administrators only: the status page shows the database's version and migration history.
-#[cfg(feature = "ssr")]
-async fn admit() -> Result<crate::state::AppState, AppError> {
-    use crate::auth::authorize::{Action, Area, Scope};
-    let session = crate::auth::server::require_user()?;
-    let state = crate::state::app_state()?;
-    crate::auth::server::access::enforce(
-        &state.pool,
-        &crate::auth::server::request_meta(),
-        &session.user.actor(),
-        Action::View,
-        Area::Dashboard,
-        Scope::Any,
-    )
-    .await?;
-    Ok(state)
+    let ctx = admit(Action::View, Area::Dashboard).await?;
+    super::repo::timed_ping(&ctx).await
 }

@@ -1,12 +1,16 @@
 //! Queries behind the status page.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
+use tracing::instrument;
 
-use super::api::{AppliedMigration, SystemStatus};
+use super::api::{AppliedMigration, PingResult, SystemStatus};
+use crate::auth::server::Ctx;
 use crate::error::AppError;
 
 /// Database version, name, clock and applied migrations.
-pub async fn system_status(conn: &mut PgConnection) -> Result<SystemStatus, AppError> {
+#[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
+pub async fn system_status(ctx: &Ctx) -> Result<SystemStatus, AppError> {
+    let mut conn = ctx.state.pool.acquire().await?;
     let info = sqlx::query!(
         r#"SELECT version() AS "version!", current_database() AS "database!", now() AS "now!""#
     )
@@ -34,4 +38,13 @@ pub async fn ping(pool: &PgPool) -> Result<(), AppError> {
         .fetch_one(pool)
         .await?;
     Ok(())
+}
+
+/// [`ping`], timed on the server.
+#[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
+pub async fn timed_ping(ctx: &Ctx) -> Result<PingResult, AppError> {
+    let started = std::time::Instant::now();
+    ping(&ctx.state.pool).await?;
+    let database_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    Ok(PingResult { database_micros })
 }

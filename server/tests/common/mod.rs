@@ -1,8 +1,8 @@
 //! Shared set-up of the integration tests: the real state and router, users, signed-in clients.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use app::auth::password::{PasswordWorkers, hash_password};
 use app::auth::server::mfa::SecretBox;
+use app::auth::server::password::{PasswordWorkers, hash_password};
 use app::state::{AppState, AuthConfig};
 use leptos::prelude::LeptosOptions;
 use server::http::AuthRateLimit;

@@ -1,31 +1,34 @@
-//! Dealer administration (server only): list, one dealer, create and edit. A dealer that stops
-//! being active takes its users' sessions with it; sign-in already refuses them.
+//! Dealer administration (server only): list, one dealer, pickers, create and edit. Each change
+//! locks the dealer, is decided again by `authorize` under the lock, and is audited in the same
+//! transaction. A dealer that stops being active takes its users' sessions with it; sign-in
+//! already refuses them.
 
 use serde_json::json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
+use tracing::instrument;
 use uuid::Uuid;
 
-use crate::admin::model::{
-    DealerForm, DealerOption, DealerPage, DealerQuery, DealerRow, PAGE_SIZE, ValidDealer,
-};
-use crate::audit::{self, AuditEntry};
-use crate::auth::authorize::Actor;
-use crate::auth::server::RequestMeta;
-use crate::auth::server::access::begin_as;
+use crate::admin::model::{DealerForm, DealerOption, DealerQuery, DealerRow, ValidDealer};
+use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
+use crate::auth::authorize::{Action, Area, Scope};
+use crate::auth::server::Ctx;
 use crate::auth::server::session::{self, EndReason};
+use crate::dealers::{Brand, DealerStatus};
+use crate::email::Email;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::list::sql::{capped_count, contains_pattern, push_page_limit, split_page};
+use crate::list::{Cursor, Page, search_text};
 
 const DEALER_COLUMNS: &str = "SELECT d.id, d.dealer_code::text AS dealer_code, d.dealer_name::text AS dealer_name, \
      d.address, d.city::text AS city, d.state::text AS state, d.country::text AS country, \
      d.postal_code::text AS postal_code, d.phone::text AS phone, d.email::text AS email, \
-     d.brand::text AS brand, COALESCE(d.status, 'active')::text AS status, \
+     d.brand, COALESCE(d.status, 'active') AS status, \
      (SELECT count(*) FROM users u WHERE u.dealer_id = d.id AND u.is_active IS TRUE) AS active_users";
 
-fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &DealerQuery) {
+fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &DealerQuery, search: Option<&str>) {
     qb.push(" FROM dealers d WHERE true");
-    if !q.search.trim().is_empty() {
-        let pattern = super::contains_pattern(&q.search);
+    if let Some(search) = search {
+        let pattern = contains_pattern(search);
         qb.push(" AND (lower(d.dealer_code::text) LIKE ")
             .push_bind(pattern.clone())
             .push(" OR lower(d.dealer_name::text) LIKE ")
@@ -34,53 +37,45 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &DealerQuery) {
             .push_bind(pattern)
             .push(")");
     }
-    if let Some(status) = &q.status {
+    if let Some(status) = q.status {
         qb.push(" AND COALESCE(d.status, 'active') = ")
-            .push_bind(status.clone());
+            .push_bind(status);
     }
-    if let Some(brand) = &q.brand {
-        qb.push(" AND d.brand = ").push_bind(brand.clone());
+    if let Some(brand) = q.brand {
+        qb.push(" AND d.brand = ").push_bind(brand);
     }
 }
 
-/// One page of dealers in code order (keyset on the unique code).
-pub async fn list(conn: &mut PgConnection, q: &DealerQuery) -> Result<DealerPage, AppError> {
-    if q.search.chars().count() > crate::admin::model::MAX_SEARCH {
-        return Err(AppError::field("q", "Search for at most 100 characters."));
-    }
+/// One page of dealers in code order (keyset on the unique code and the id).
+#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
+pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppError> {
+    let search = search_text("q", &q.search)?;
+    let after = q.after.as_ref().map(Cursor::parts).transpose()?;
+    let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(DEALER_COLUMNS);
-    push_filters(&mut qb, q);
-    if let Some(after) = &q.after {
-        qb.push(" AND d.dealer_code > ").push_bind(after.clone());
+    push_filters(&mut qb, q, search.as_deref());
+    if let Some((code, id)) = after {
+        qb.push(" AND (d.dealer_code, d.id) > (")
+            .push_bind(code.to_owned())
+            .push(", ")
+            .push_bind(id)
+            .push(")");
     }
-    qb.push(" ORDER BY d.dealer_code LIMIT ")
-        .push_bind(i64::from(PAGE_SIZE) + 1);
-    let mut rows: Vec<DealerRow> = qb
-        .build_query_as::<DealerDbRow>()
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(DealerRow::from)
-        .collect();
-    let next = if rows.len() > PAGE_SIZE as usize {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| r.dealer_code.clone())
-    } else {
-        None
-    };
+    qb.push(" ORDER BY d.dealer_code, d.id");
+    push_page_limit(&mut qb);
+    let rows: Vec<DealerDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+    let (rows, next) = split_page(rows, |r| Cursor::new(&r.dealer_code, r.id));
     let total = if q.after.is_none() {
-        let mut count = QueryBuilder::<Postgres>::new("SELECT count(*)");
-        push_filters(&mut count, q);
-        Some(
-            count
-                .build_query_scalar::<i64>()
-                .fetch_one(&mut *conn)
-                .await?,
-        )
+        Some(capped_count(&mut tx, |qb| push_filters(qb, q, search.as_deref())).await?)
     } else {
         None
     };
-    Ok(DealerPage { rows, next, total })
+    tx.commit().await?;
+    Ok(Page {
+        rows: rows.into_iter().map(DealerRow::from).collect(),
+        next,
+        total,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -95,8 +90,8 @@ struct DealerDbRow {
     postal_code: Option<String>,
     phone: Option<String>,
     email: Option<String>,
-    brand: Option<String>,
-    status: String,
+    brand: Option<Brand>,
+    status: DealerStatus,
     active_users: Option<i64>,
 }
 
@@ -121,25 +116,35 @@ impl From<DealerDbRow> for DealerRow {
 }
 
 /// One dealer.
-pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<DealerRow, AppError> {
+#[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
+pub async fn get(ctx: &Ctx, id: Uuid) -> Result<DealerRow, AppError> {
+    let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(DEALER_COLUMNS);
     qb.push(" FROM dealers d WHERE d.id = ").push_bind(id);
-    qb.build_query_as::<DealerDbRow>()
-        .fetch_optional(&mut *conn)
+    let dealer = qb
+        .build_query_as::<DealerDbRow>()
+        .fetch_optional(&mut *tx)
         .await?
         .map(DealerRow::from)
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(dealer)
 }
 
 /// Every dealer, for pickers, in code order.
-pub async fn options(conn: &mut PgConnection) -> Result<Vec<DealerOption>, AppError> {
-    Ok(sqlx::query_as!(
+#[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
+pub async fn options(ctx: &Ctx) -> Result<Vec<DealerOption>, AppError> {
+    let mut tx = ctx.begin().await?;
+    let options = sqlx::query_as!(
         DealerOption,
-        r#"SELECT id, dealer_code AS code, dealer_name AS name, COALESCE(status, 'active') AS "status!"
+        r#"SELECT id, dealer_code AS code, dealer_name AS name,
+                  COALESCE(status, 'active') AS "status!: DealerStatus"
              FROM dealers ORDER BY dealer_code LIMIT 5000"#
     )
-    .fetch_all(&mut *conn)
-    .await?)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(options)
 }
 
 fn as_json(d: &ValidDealer) -> serde_json::Value {
@@ -156,16 +161,15 @@ fn unique_code(e: sqlx::Error) -> AppError {
 }
 
 /// Creates a dealer.
-pub async fn create(
-    state: &AppState,
-    meta: &RequestMeta,
-    actor: &Actor,
-    form: &DealerForm,
-) -> Result<Uuid, AppError> {
+#[instrument(skip(ctx, form), fields(actor = %ctx.actor.id))]
+pub async fn create(ctx: &Ctx, form: &DealerForm) -> Result<Uuid, AppError> {
     let d = form
         .validate()
         .map_err(|fields| AppError::Validation { fields })?;
-    let mut tx = begin_as(&state.pool, actor).await?;
+    let tx = ctx.begin().await?;
+    let mut tx = ctx
+        .decide(tx, Action::Create, Area::Dealers, Scope::Any)
+        .await?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO dealers (dealer_code, dealer_name, address, city, state, country, postal_code, phone, email, brand, status)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"#,
@@ -177,45 +181,45 @@ pub async fn create(
         d.country,
         d.postal_code,
         d.phone,
-        d.email,
-        d.brand,
-        d.status
+        d.email.as_ref().map(Email::as_str),
+        d.brand as Brand,
+        d.status as DealerStatus
     )
     .fetch_one(&mut *tx)
     .await
     .map_err(unique_code)?;
     audit::record(
         &mut tx,
-        meta,
-        AuditEntry::new(Some(actor.id), "dealer.created", "dealer", Some(id)).with_new(as_json(&d)),
+        &ctx.meta,
+        AuditEntry::new(
+            Some(ctx.actor.id),
+            AuditAction::DealerCreated,
+            AuditEntity::Dealer,
+            Some(id),
+        )
+        .with_new(as_json(&d)),
     )
     .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Edits a dealer. Leaving `active` ends the sessions of all its users.
-pub async fn update(
-    state: &AppState,
-    meta: &RequestMeta,
-    actor: &Actor,
-    id: Uuid,
-    form: &DealerForm,
-) -> Result<usize, AppError> {
-    let d = form
-        .validate()
-        .map_err(|fields| AppError::Validation { fields })?;
-    let mut tx = begin_as(&state.pool, actor).await?;
+/// The dealer's editable fields, locked for the rest of the transaction (`FOR NO KEY UPDATE`,
+/// so users' foreign keys to it are not blocked), and whether they are exactly what is stored
+/// (the seed allows rows no form could produce: no brand, a malformed email).
+async fn lock_dealer(conn: &mut PgConnection, id: Uuid) -> Result<(ValidDealer, bool), AppError> {
     let old = sqlx::query!(
         r#"SELECT dealer_code, dealer_name, address, city, state, country, postal_code, phone, email,
-                  brand, COALESCE(status, 'active') AS "status!"
+                  brand AS "brand: Brand", COALESCE(status, 'active') AS "status!: DealerStatus"
              FROM dealers WHERE id = $1 FOR NO KEY UPDATE"#,
         id
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound)?;
-    let before = ValidDealer {
+    let email = old.email.as_deref().and_then(Email::parse);
+    let exact = old.brand.is_some() && email.is_some() == old.email.is_some();
+    let fields = ValidDealer {
         dealer_code: old.dealer_code,
         dealer_name: old.dealer_name,
         address: old.address,
@@ -224,11 +228,25 @@ pub async fn update(
         country: old.country,
         postal_code: old.postal_code,
         phone: old.phone,
-        email: old.email,
-        brand: old.brand.unwrap_or_default(),
+        email,
+        brand: old.brand.unwrap_or(Brand::Both),
         status: old.status,
     };
-    if before == d {
+    Ok((fields, exact))
+}
+
+/// Edits a dealer. Leaving `active` ends the sessions of all its users.
+#[instrument(skip(ctx, form), fields(actor = %ctx.actor.id))]
+pub async fn update(ctx: &Ctx, id: Uuid, form: &DealerForm) -> Result<usize, AppError> {
+    let d = form
+        .validate()
+        .map_err(|fields| AppError::Validation { fields })?;
+    let mut tx = ctx.begin().await?;
+    let (before, exact) = lock_dealer(&mut tx, id).await?;
+    let mut tx = ctx
+        .decide(tx, Action::Edit, Area::Dealers, Scope::Any)
+        .await?;
+    if exact && before == d {
         return Ok(0);
     }
     sqlx::query!(
@@ -244,15 +262,15 @@ pub async fn update(
         d.country,
         d.postal_code,
         d.phone,
-        d.email,
-        d.brand,
-        d.status
+        d.email.as_ref().map(Email::as_str),
+        d.brand as Brand,
+        d.status as DealerStatus
     )
     .execute(&mut *tx)
     .await
     .map_err(unique_code)?;
     let mut ended = 0;
-    if d.status != "active" {
+    if !d.status.is_active() {
         let users = sqlx::query_scalar!("SELECT id FROM users WHERE dealer_id = $1", id)
             .fetch_all(&mut *tx)
             .await?;
@@ -262,8 +280,8 @@ pub async fn update(
                 user,
                 None,
                 EndReason::DealerBlocked,
-                meta,
-                Some(actor.id),
+                &ctx.meta,
+                Some(ctx.actor.id),
             )
             .await?;
         }
@@ -274,10 +292,15 @@ pub async fn update(
     }
     audit::record(
         &mut tx,
-        meta,
-        AuditEntry::new(Some(actor.id), "dealer.updated", "dealer", Some(id))
-            .with_old(old_json)
-            .with_new(new_json),
+        &ctx.meta,
+        AuditEntry::new(
+            Some(ctx.actor.id),
+            AuditAction::DealerUpdated,
+            AuditEntity::Dealer,
+            Some(id),
+        )
+        .with_old(old_json)
+        .with_new(new_json),
     )
     .await?;
     tx.commit().await?;

@@ -1,106 +1,13 @@
-//! Enforcing [`authorize`] on the server, and the row-level security context of a request's
-//! transaction (server only).
+//! The row-level security context of a request's transaction (server only).
 
-use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::context::RequestMeta;
-use crate::audit::{self, AuditEntry};
-use crate::auth::authorize::{Action, Actor, Area, Decision, Scope, authorize};
+use crate::auth::authorize::Actor;
 use crate::auth::roles::UserType;
 use crate::error::AppError;
 
 /// The role request transactions run as: no BYPASSRLS, no UPDATE or DELETE on `audit_logs`.
 pub const APP_ROLE: &str = "oap_app";
-
-/// Decides with [`authorize`]; a refusal is logged, audited (in its own transaction, since the
-/// request's work is abandoned) and returned as [`AppError::Forbidden`] with the reason.
-pub async fn enforce(
-    pool: &PgPool,
-    meta: &RequestMeta,
-    actor: &Actor,
-    action: Action,
-    area: Area,
-    scope: Scope,
-) -> Result<Decision, AppError> {
-    let decision = authorize(actor, action, area, scope);
-    if decision.allowed {
-        return Ok(decision);
-    }
-    Err(refuse(pool, meta, actor, action, area, scope, decision).await)
-}
-
-/// [`enforce`] inside a request transaction: allowed, the transaction comes back to carry on;
-/// refused, it is rolled back first (giving its connection back to the pool, and undoing anything
-/// it did), and only then is the refusal audited.
-pub async fn enforce_in(
-    tx: Transaction<'static, Postgres>,
-    pool: &PgPool,
-    meta: &RequestMeta,
-    actor: &Actor,
-    action: Action,
-    area: Area,
-    scope: Scope,
-) -> Result<Transaction<'static, Postgres>, AppError> {
-    let decision = authorize(actor, action, area, scope);
-    if decision.allowed {
-        return Ok(tx);
-    }
-    tx.rollback().await?;
-    Err(refuse(pool, meta, actor, action, area, scope, decision).await)
-}
-
-/// Logs and audits a refusal; returns the error the caller answers with.
-async fn refuse(
-    pool: &PgPool,
-    meta: &RequestMeta,
-    actor: &Actor,
-    action: Action,
-    area: Area,
-    scope: Scope,
-    decision: Decision,
-) -> AppError {
-    if let Err(err) = audit_refusal(pool, meta, actor, action, area, scope, &decision).await {
-        return err;
-    }
-    AppError::Forbidden {
-        reason: decision.reason,
-    }
-}
-
-async fn audit_refusal(
-    pool: &PgPool,
-    meta: &RequestMeta,
-    actor: &Actor,
-    action: Action,
-    area: Area,
-    scope: Scope,
-    decision: &Decision,
-) -> Result<(), AppError> {
-    tracing::warn!(
-        user = %actor.id,
-        action = action.key(),
-        ?area,
-        rule = ?decision.rule,
-        "access denied: {}",
-        decision.reason
-    );
-    let mut tx = pool.begin().await?;
-    audit::record(
-        &mut tx,
-        meta,
-        AuditEntry::new(Some(actor.id), "authz.denied", "access", None).with_new(json!({
-            "action": action.key(),
-            "area": area,
-            "scope": scope,
-            "rule": decision.rule,
-            "reason": decision.reason,
-        })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
 
 /// Begins a request transaction on behalf of `actor`. A dealer user's runs as [`APP_ROLE`] with
 /// `app.scope = 'dealer'` and their dealer, so row-level security limits it to that dealer's rows

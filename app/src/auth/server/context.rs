@@ -4,8 +4,7 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 use uuid::Uuid;
 
-use crate::auth::model::{AccessStage, CurrentUser};
-use crate::error::AppError;
+use crate::auth::model::CurrentUser;
 
 /// Who is asking: client IP and user agent, for audit rows and session records.
 #[derive(Debug, Clone, Default)]
@@ -39,21 +38,4 @@ pub fn request_meta() -> RequestMeta {
 /// The request's session at whatever stage, if any.
 pub fn current_session() -> Option<AuthSession> {
     parts().and_then(|p| p.extensions.get::<AuthSession>().cloned())
-}
-
-/// The fully signed-in session, or 401. The first line of every protected server function.
-pub fn require_user() -> Result<AuthSession, AppError> {
-    require_stage(&[AccessStage::Full])
-}
-
-/// The caller's session if it is at one of `stages`: 401 without a session, 403 for a session
-/// that has not got that far (owing its second factor, or its enrolment).
-pub fn require_stage(stages: &[AccessStage]) -> Result<AuthSession, AppError> {
-    match current_session() {
-        Some(s) if stages.contains(&s.user.stage) => Ok(s),
-        Some(_) => Err(AppError::Forbidden {
-            reason: "Finish signing in first.".into(),
-        }),
-        None => Err(AppError::Unauthenticated),
-    }
 }

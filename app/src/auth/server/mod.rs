@@ -1,13 +1,17 @@
 //! Server-side identity: sessions, sign-in, passwords, second factor, reset (server only).
 
 pub mod access;
+pub mod account;
+pub mod admit;
 pub mod context;
 pub mod cookie;
 pub mod mfa;
-pub mod service;
+pub mod password;
+pub mod passwords;
+pub mod second_factor;
 pub mod session;
+pub mod signin;
 pub mod tokens;
 
-pub use context::{
-    AuthSession, RequestMeta, current_session, request_meta, require_stage, require_user,
-};
+pub use admit::{Ctx, Tx, Visit, admit, visit};
+pub use context::{AuthSession, RequestMeta, current_session, request_meta};

@@ -7,11 +7,12 @@ use uuid::Uuid;
 
 use super::context::{AuthSession, RequestMeta};
 use super::tokens;
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::model::{AccessStage, CurrentUser, SessionSummary};
 use crate::auth::roles::{Role, UserType};
+use crate::dealers::DealerStatus;
 use crate::error::AppError;
-use crate::settings;
+use crate::settings::{self, ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES, MFA_REQUIRED_ROLES};
 
 /// Writes to `last_seen_at` at most this often per session: the idle timeout is in minutes, and a
 /// write on every request would turn every page view into a database write.
@@ -22,7 +23,8 @@ const MFA_PENDING_TTL: Duration = Duration::minutes(10);
 pub const MAX_USER_AGENT: usize = 512;
 
 /// Why a session ended (`session_logs.ended_reason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "varchar", rename_all = "snake_case")]
 pub enum EndReason {
     /// The user signed out.
     Logout,
@@ -98,14 +100,8 @@ pub async fn create(
 
 /// Reads the idle and absolute timeouts from `settings` (30 minutes and 12 hours when unset).
 pub async fn timeouts(conn: &mut PgConnection) -> Result<Timeouts, AppError> {
-    let [idle, absolute] = settings::ints(
-        conn,
-        [
-            settings::IDLE_TIMEOUT_MINUTES,
-            settings::ABSOLUTE_TIMEOUT_HOURS,
-        ],
-    )
-    .await?;
+    let [idle, absolute] =
+        settings::ints(conn, [IDLE_TIMEOUT_MINUTES, ABSOLUTE_TIMEOUT_HOURS]).await?;
     Ok(Timeouts {
         idle: Duration::minutes(idle),
         absolute: Duration::hours(absolute),
@@ -114,24 +110,7 @@ pub async fn timeouts(conn: &mut PgConnection) -> Result<Timeouts, AppError> {
 
 /// The roles that must enrol a second factor (`security.mfa_required_roles`).
 pub async fn mfa_required_roles(conn: &mut PgConnection) -> Result<Vec<Role>, AppError> {
-    let value = sqlx::query_scalar!(
-        "SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles'"
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten();
-    Ok(parse_roles(
-        value
-            .as_deref()
-            .unwrap_or(settings::MFA_REQUIRED_ROLES_DEFAULT),
-    ))
-}
-
-fn parse_roles(value: &str) -> Vec<Role> {
-    value
-        .split(',')
-        .filter_map(|r| Role::from_key(r.trim()))
-        .collect()
+    settings::roles(conn, MFA_REQUIRED_ROLES).await
 }
 
 /// The live session whose token hashes to `token_hash`, with its user. Ends (and audits) sessions
@@ -143,21 +122,27 @@ pub async fn resolve(
     let hash = tokens::hash_token(token);
     let Some(row) = sqlx::query!(
         r#"SELECT s.id, s.user_id AS "user_id!", s.login_at AS "login_at!", s.last_seen_at, s.expires_at,
-                  s.mfa_pending, u.email, u.name, u.role, u.user_type, u.dealer_id,
-                  COALESCE(u.is_active, false) AS "user_active!", u.mfa_enabled_at IS NOT NULL AS "mfa_enabled!",
-                  d.status AS "dealer_status?",
-                  (SELECT value FROM settings WHERE category = 'session' AND key = 'idle_timeout_minutes') AS idle,
-                  (SELECT value FROM settings WHERE category = 'session' AND key = 'absolute_timeout_hours') AS absolute,
-                  (SELECT value FROM settings WHERE category = 'security' AND key = 'mfa_required_roles') AS mfa_roles,
+                  s.mfa_pending, u.email, u.name, u.role AS "role: Role", u.user_type AS "user_type: UserType",
+                  u.dealer_id, COALESCE(u.is_active, false) AS "user_active!",
+                  u.mfa_enabled_at IS NOT NULL AS "mfa_enabled!",
+                  d.status AS "dealer_status?: DealerStatus",
+                  (SELECT value FROM settings WHERE category = $2 AND key = $3) AS idle,
+                  (SELECT value FROM settings WHERE category = $4 AND key = $5) AS absolute,
+                  (SELECT value FROM settings WHERE category = $6 AND key = $7) AS mfa_roles,
                   ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_modules!",
-                  ARRAY(SELECT ((ma.can_view IS TRUE)::int + 2 * (ma.can_create IS TRUE)::int + 4 * (ma.can_edit IS TRUE)::int
-                                + 8 * (ma.can_delete IS TRUE)::int + 16 * (ma.can_approve IS TRUE)::int)
+                  ARRAY(SELECT permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve)
                           FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_bits!"
              FROM session_logs s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN dealers d ON d.id = u.dealer_id
             WHERE s.token_hash = $1 AND s.is_active IS TRUE"#,
-        hash
+        hash,
+        IDLE_TIMEOUT_MINUTES.category,
+        IDLE_TIMEOUT_MINUTES.key,
+        ABSOLUTE_TIMEOUT_HOURS.category,
+        ABSOLUTE_TIMEOUT_HOURS.key,
+        MFA_REQUIRED_ROLES.category,
+        MFA_REQUIRED_ROLES.key
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -166,15 +151,9 @@ pub async fn resolve(
     };
 
     let now = Utc::now().naive_utc();
-    // Read in the same query as the session (the hot path), parsed as settings::ints would.
-    let idle = Duration::minutes(settings::parse_int(
-        row.idle.as_deref(),
-        settings::IDLE_TIMEOUT_MINUTES.default,
-    ));
-    let absolute = Duration::hours(settings::parse_int(
-        row.absolute.as_deref(),
-        settings::ABSOLUTE_TIMEOUT_HOURS.default,
-    ));
+    // Read in the same query as the session (the hot path), as the catalogue reads them.
+    let idle = Duration::minutes(IDLE_TIMEOUT_MINUTES.int_or_default(row.idle.as_deref()));
+    let absolute = Duration::hours(ABSOLUTE_TIMEOUT_HOURS.int_or_default(row.absolute.as_deref()));
     let ended = if now >= row.expires_at
         || now >= row.login_at + absolute
         || now >= row.last_seen_at + idle
@@ -182,7 +161,7 @@ pub async fn resolve(
         Some(EndReason::Expired)
     } else if !row.user_active {
         Some(EndReason::Deactivated)
-    } else if row.dealer_status.as_deref().is_some_and(|s| s != "active") {
+    } else if row.dealer_status.is_some_and(|s| !s.is_active()) {
         Some(EndReason::DealerBlocked)
     } else {
         None
@@ -205,22 +184,13 @@ pub async fn resolve(
         .await?;
     }
 
-    let role = Role::from_key(&row.role)
-        .ok_or_else(|| AppError::internal(format_args!("unknown role {}", row.role)))?;
-    let user_type = if row.user_type == "dealer" {
-        UserType::Dealer
-    } else {
-        UserType::Manufacturer
-    };
+    let (role, user_type) = (row.role, row.user_type);
     let stage = if row.mfa_pending {
         AccessStage::MfaPending
     } else if !row.mfa_enabled
-        && parse_roles(
-            row.mfa_roles
-                .as_deref()
-                .unwrap_or(settings::MFA_REQUIRED_ROLES_DEFAULT),
-        )
-        .contains(&role)
+        && MFA_REQUIRED_ROLES
+            .roles_or_default(row.mfa_roles.as_deref())
+            .contains(&role)
     {
         AccessStage::MfaEnrolmentRequired
     } else {
@@ -259,7 +229,7 @@ pub async fn end(
         r#"UPDATE session_logs SET is_active = false, logout_at = CURRENT_TIMESTAMP, ended_reason = $2
             WHERE id = $1 AND is_active IS TRUE RETURNING user_id"#,
         session_id,
-        reason.key()
+        reason as EndReason
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -271,14 +241,30 @@ pub async fn end(
         meta,
         AuditEntry::new(
             actor.or(user_id),
-            "auth.session_ended",
-            "session",
+            AuditAction::SessionEnded,
+            AuditEntity::Session,
             Some(session_id),
         )
         .with_new(serde_json::json!({ "reason": reason.key(), "user_id": user_id })),
     )
     .await?;
     Ok(true)
+}
+
+/// Whether session `session_id` is one of `user_id`'s (live or not): the one check before a user
+/// or an administrator ends a session by id.
+pub async fn belongs_to(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM session_logs WHERE id = $1 AND user_id = $2) AS "mine!""#,
+        session_id,
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Ends every live session of `user_id` except `keep`, auditing each; returns how many ended.
@@ -371,7 +357,7 @@ mod tests {
     #[test]
     fn mfa_roles_ignore_unknown_keys() {
         assert_eq!(
-            parse_roles("super_admin, janitor ,service_head"),
+            MFA_REQUIRED_ROLES.roles_or_default(Some("super_admin, janitor ,service_head")),
             vec![Role::SuperAdmin, Role::ServiceHead]
         );
     }

@@ -1,7 +1,7 @@
 //! The super admin of the first start, and `create-admin`.
 
-use app::auth::password::verify_password;
-use server::admin::{self, InitialPassword, SUPER_ADMIN_EMAIL};
+use app::auth::server::password::verify_password;
+use server::create_admin::{self as admin, InitialPassword, SUPER_ADMIN_EMAIL};
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

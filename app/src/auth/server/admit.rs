@@ -1,0 +1,201 @@
+//! The one way a server function admits its caller (server only).
+//!
+//! A protected server function's first line is [`admit`]: it resolves the fully signed-in
+//! session, asks [`authorize`] whether the caller may do `action` in `area`, and answers a
+//! [`Ctx`] holding everything the service needs: the state, the request's facts, the actor and
+//! the area-level decision (whose dealer filter scopes lists). A refusal is logged, audited and
+//! answered with 403 before any work starts.
+//!
+//! The service then owns its transaction ([`Ctx::begin`]: row-level security for dealer users),
+//! locks the record it acts on, and decides again on the record's facts with [`Ctx::decide`].
+//! So there are two verbs: admit (the area), decide (the locked record).
+//!
+//! The few functions a caller reaches before being fully signed in (sign-in, password reset, the
+//! second-factor steps) start from [`visit`] instead, and say which sign-in stage they accept.
+
+use serde_json::json;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::access::begin_as;
+use super::context::{AuthSession, RequestMeta, current_session, request_meta};
+use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
+use crate::auth::authorize::{Action, Actor, Area, Decision, Scope, authorize};
+use crate::auth::model::AccessStage;
+use crate::error::AppError;
+use crate::state::{AppState, app_state};
+
+/// A request transaction: as the application role for dealer users (see [`begin_as`]).
+pub type Tx = Transaction<'static, Postgres>;
+
+/// An admitted caller: what every service takes.
+#[derive(Clone)]
+pub struct Ctx {
+    /// Pool, configuration and workers.
+    pub state: AppState,
+    /// IP and user agent, for audit rows.
+    pub meta: RequestMeta,
+    /// The caller's session.
+    pub session: AuthSession,
+    /// The caller as [`authorize`] sees them.
+    pub actor: Actor,
+    /// The area-level decision: allowed, with the dealer filter lists apply.
+    pub decision: Decision,
+}
+
+/// Admits a fully signed-in caller whom [`authorize`] allows `action` in `area`: 401 without a
+/// session, 403 for a session still owing its second factor, and 403 with the reason (logged and
+/// audited) when the rule refuses.
+pub async fn admit(action: Action, area: Area) -> Result<Ctx, AppError> {
+    let visit = visit()?;
+    let session = visit.at_stage(&[AccessStage::Full])?;
+    let actor = session.user.actor();
+    let decision = authorize(&actor, action, area, Scope::Any);
+    if !decision.allowed {
+        return Err(refuse(
+            &visit.state.pool,
+            &visit.meta,
+            &actor,
+            action,
+            area,
+            Scope::Any,
+            decision,
+        )
+        .await);
+    }
+    Ok(Ctx {
+        state: visit.state,
+        meta: visit.meta,
+        session,
+        actor,
+        decision,
+    })
+}
+
+impl Ctx {
+    /// The request as a [`Visit`]: identity services serve admitted and not yet signed-in
+    /// callers alike.
+    pub fn visit(&self) -> Visit {
+        Visit {
+            state: self.state.clone(),
+            meta: self.meta.clone(),
+            session: Some(self.session.clone()),
+        }
+    }
+
+    /// Begins the request's transaction on behalf of the actor.
+    pub async fn begin(&self) -> Result<Tx, AppError> {
+        begin_as(&self.state.pool, &self.actor).await
+    }
+
+    /// Decides on a record locked in `tx`, described by `scope`: allowed, `tx` comes back to carry
+    /// on; refused, it is rolled back first (returning its connection, undoing anything it did,
+    /// releasing its locks), then the refusal is logged and audited, and 403 comes back.
+    pub async fn decide(
+        &self,
+        tx: Tx,
+        action: Action,
+        area: Area,
+        scope: Scope,
+    ) -> Result<Tx, AppError> {
+        let decision = authorize(&self.actor, action, area, scope);
+        if decision.allowed {
+            return Ok(tx);
+        }
+        tx.rollback().await?;
+        Err(refuse(
+            &self.state.pool,
+            &self.meta,
+            &self.actor,
+            action,
+            area,
+            scope,
+            decision,
+        )
+        .await)
+    }
+}
+
+/// A caller who need not be fully signed in: anyone (sign-in, password reset), or a session
+/// part-way through signing in (the second-factor steps).
+#[derive(Clone)]
+pub struct Visit {
+    /// Pool, configuration and workers.
+    pub state: AppState,
+    /// IP and user agent, for audit rows and sessions.
+    pub meta: RequestMeta,
+    /// The browser's session at whatever stage, if any.
+    pub session: Option<AuthSession>,
+}
+
+/// The request as it stands, before any admission.
+pub fn visit() -> Result<Visit, AppError> {
+    Ok(Visit {
+        state: app_state()?,
+        meta: request_meta(),
+        session: current_session(),
+    })
+}
+
+impl Visit {
+    /// The session if it is at one of `stages`: 401 without a session, 403 for a session that
+    /// has not got that far (owing its second factor, or its enrolment).
+    pub fn at_stage(&self, stages: &[AccessStage]) -> Result<AuthSession, AppError> {
+        match &self.session {
+            Some(s) if stages.contains(&s.user.stage) => Ok(s.clone()),
+            Some(_) => Err(AppError::Forbidden {
+                reason: "Finish signing in first.".into(),
+            }),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+}
+
+/// Logs and audits a refusal (in a transaction of its own: the request's work is abandoned);
+/// returns the error the caller answers with.
+async fn refuse(
+    pool: &PgPool,
+    meta: &RequestMeta,
+    actor: &Actor,
+    action: Action,
+    area: Area,
+    scope: Scope,
+    decision: Decision,
+) -> AppError {
+    tracing::warn!(
+        user = %actor.id,
+        action = action.key(),
+        ?area,
+        rule = ?decision.rule,
+        "access denied: {}",
+        decision.reason
+    );
+    let audited = async {
+        let mut tx = pool.begin().await?;
+        audit::record(
+            &mut tx,
+            meta,
+            AuditEntry::new(
+                Some(actor.id),
+                AuditAction::AccessDenied,
+                AuditEntity::Access,
+                None,
+            )
+            .with_new(json!({
+                "action": action.key(),
+                "area": area,
+                "scope": scope,
+                "rule": decision.rule,
+                "reason": decision.reason,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<(), AppError>(())
+    };
+    match audited.await {
+        Ok(()) => AppError::Forbidden {
+            reason: decision.reason,
+        },
+        Err(err) => err,
+    }
+}
