@@ -1,4 +1,5 @@
-//! Form pieces: a labelled input with its field error, and the form-level error.
+//! Form pieces: a labelled input or select with its field error, and the form-level error. Every
+//! form field goes through [`Field`] or [`SelectField`], so each shows its error the same way.
 
 use leptos::prelude::*;
 
@@ -13,13 +14,82 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
+/// The frame of one form field: its label, help text, the control, and the field's message from
+/// the form's last error, tied to the control for screen readers. [`Field`] and [`SelectField`]
+/// differ only in the control.
+struct FieldFrame {
+    id: String,
+    hint_id: Option<String>,
+    error_id: String,
+    message: Signal<Option<String>>,
+}
+
+impl FieldFrame {
+    fn new(
+        name: &'static str,
+        id: Option<String>,
+        has_hint: bool,
+        error: Signal<Option<AppError>>,
+    ) -> Self {
+        let id = id.unwrap_or_else(|| name.to_owned());
+        FieldFrame {
+            hint_id: has_hint.then(|| format!("{id}-hint")),
+            error_id: format!("{id}-error"),
+            id,
+            message: Signal::derive(move || {
+                error
+                    .get()
+                    .and_then(|e| e.field_message(name).map(str::to_owned))
+            }),
+        }
+    }
+
+    /// The control's `aria-describedby`: the hint, and the message while there is one.
+    fn described_by(&self) -> impl Fn() -> Option<String> + Send + Sync + 'static {
+        let hint_id = self.hint_id.clone();
+        let error_id = self.error_id.clone();
+        let message = self.message;
+        move || {
+            let mut ids: Vec<&str> = hint_id.iter().map(String::as_str).collect();
+            if message.get().is_some() {
+                ids.push(&error_id);
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    }
+
+    /// The control's `aria-invalid`.
+    fn invalid(&self) -> impl Fn() -> Option<&'static str> + Send + Sync + Copy + 'static {
+        let message = self.message;
+        move || message.get().is_some().then_some("true")
+    }
+
+    fn view(
+        self,
+        label: Oco<'static, str>,
+        hint: Option<Oco<'static, str>>,
+        control: impl IntoView + 'static,
+    ) -> impl IntoView {
+        let message = self.message;
+        view! {
+            <div class="field" class:invalid=move || message.get().is_some()>
+                <label for=self.id>{label}</label>
+                {hint.map(|h| view! { <p class="hint" id=self.hint_id>{h}</p> })}
+                {control}
+                <p class="field-error" id=self.error_id role="alert">{move || message.get()}</p>
+            </div>
+        }
+    }
+}
+
 /// A labelled input whose validation message (from `error`) is tied to it for screen readers.
 #[component]
 pub fn Field(
-    /// The submitted name; also the `id`.
+    /// The submitted name; also the `id` unless `id` is given.
     name: &'static str,
     /// The visible label.
-    label: &'static str,
+    #[prop(into)]
+    label: Oco<'static, str>,
     /// `type` attribute.
     #[prop(default = "text")]
     kind: &'static str,
@@ -29,49 +99,92 @@ pub fn Field(
     /// The last error of the form.
     error: Signal<Option<AppError>>,
     /// Help text under the label.
-    #[prop(optional)]
-    hint: Option<&'static str>,
+    #[prop(optional, into)]
+    hint: Option<Oco<'static, str>>,
     /// `inputmode` attribute.
     #[prop(optional)]
     inputmode: Option<&'static str>,
+    /// The value it starts with (the stored one, when editing).
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// The most characters accepted: the model's limit for the field, never a number written here.
+    #[prop(optional)]
+    maxlength: Option<usize>,
+    /// Whether the form needs it (announced to screen readers; the server decides).
+    #[prop(optional)]
+    required: bool,
+    /// The element `id`, when several forms on one page post the same `name`.
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let message = move || {
-        error
-            .get()
-            .and_then(|e| e.field_message(name).map(str::to_owned))
+    let frame = FieldFrame::new(name, id, hint.is_some(), error);
+    let input = view! {
+        <input
+            id=frame.id.clone()
+            name=name
+            type=kind
+            autocomplete=autocomplete
+            inputmode=inputmode
+            value=value
+            maxlength=maxlength
+            required=required
+            aria-invalid=frame.invalid()
+            aria-describedby=frame.described_by()
+        />
     };
-    let error_id = format!("{name}-error");
-    let hint_id = format!("{name}-hint");
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
+    frame.view(label, hint, input)
+}
+
+/// A labelled `<select>` whose validation message (from `error`) is tied to it for screen readers.
+#[component]
+pub fn SelectField(
+    /// The submitted name and `id`.
+    name: &'static str,
+    /// The visible label.
+    #[prop(into)]
+    label: Oco<'static, str>,
+    /// The last error of the form.
+    error: Signal<Option<AppError>>,
+    /// `(value, label)` of each choice, in order.
+    options: Vec<(String, String)>,
+    /// The value chosen at first (the stored one, when editing).
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// The label of a first, empty choice ("Choose a role"); none when every choice is an answer.
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+    /// Help text under the label.
+    #[prop(optional, into)]
+    hint: Option<Oco<'static, str>>,
+    /// Whether the form needs it (announced to screen readers; the server decides).
+    #[prop(optional)]
+    required: bool,
+    /// Whether it cannot be used yet (its choices are still loading).
+    #[prop(optional)]
+    disabled: bool,
+) -> impl IntoView {
+    let frame = FieldFrame::new(name, None, hint.is_some(), error);
+    let options = options
+        .into_iter()
+        .map(|(v, l)| {
+            let selected = value.as_deref() == Some(v.as_str());
+            view! { <option value=v selected=selected>{l}</option> }
+        })
+        .collect_view();
+    let select = view! {
+        <select
+            id=frame.id.clone()
+            name=name
+            required=required
+            disabled=disabled
+            aria-invalid=frame.invalid()
+            aria-describedby=frame.described_by()
+        >
+            {placeholder.map(|p| view! { <option value="">{p}</option> })}
+            {options}
+        </select>
     };
-    view! {
-        <div class="field" class:invalid=move || message().is_some()>
-            <label for=name>{label}</label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            <input
-                id=name
-                name=name
-                type=kind
-                autocomplete=autocomplete
-                inputmode=inputmode
-                aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by
-            />
-            <p class="field-error" id=error_id role="alert">{message}</p>
-        </div>
-    }
+    frame.view(label, hint, select)
 }
 
 /// Errors not tied to a shown field (not allowed, too many attempts, our fault).

@@ -6,11 +6,17 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::{AdminTabs, Pager, id_param};
+use super::{AdminTabs, id_param};
 use crate::admin::api::*;
-use crate::admin::model::{BRANDS, DEALER_STATUSES, DealerQuery, DealerRow};
-use crate::components::{ErrorPanel, FormError, last_error, query};
+use crate::admin::model::{
+    ADDRESS_MAX, CITY_MAX, COUNTRY_MAX, DEALER_CODE_MAX, DEALER_NAME_MAX, DealerQuery, DealerRow,
+    PHONE_MAX, POSTAL_CODE_MAX, STATE_MAX,
+};
+use crate::components::{ErrorPanel, Field, FormError, ListPage, SelectField, last_error, query};
+use crate::dealers::{Brand, DealerStatus};
+use crate::email::MAX_EMAIL;
 use crate::error::AppError;
+use crate::list::MAX_SEARCH;
 
 /// `/admin/dealers`.
 #[component]
@@ -20,55 +26,47 @@ pub fn DealersPage() -> impl IntoView {
     let page = Resource::new(move || query.get(), list_dealers);
     let current = move || query.get();
     view! {
-        <Title text="Dealers"/>
-        <h1>"Dealers"</h1>
-        <AdminTabs/>
-        <div class="toolbar">
-            <A href="/admin/dealers/new" attr:class="button">"New dealer"</A>
-        </div>
-        <form method="get" action="/admin/dealers" class="filters" role="search">
-            <label>"Search" <input type="search" name="q" maxlength="100" placeholder="Code, name or city" prop:value=move || current().search/></label>
-            <label>"Status"
-                <select name="status">
-                    <option value="">"Any status"</option>
-                    {DEALER_STATUSES.into_iter().map(|s| view! {
-                        <option value=s selected=move || current().status.as_deref() == Some(s) prop:selected=move || current().status.as_deref() == Some(s)>{s}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>"Brand"
-                <select name="brand">
-                    <option value="">"Any brand"</option>
-                    {BRANDS.into_iter().map(|b| view! {
-                        <option value=b selected=move || current().brand.as_deref() == Some(b) prop:selected=move || current().brand.as_deref() == Some(b)>{b}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <button type="submit" class="button secondary">"Apply"</button>
-        </form>
-        <Transition fallback=|| view! { <p class="muted">"Loading dealers…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
-                {move || Suspend::new(async move {
-                    let q = query.get_untracked();
-                    page.await.map(|p| {
-                        let params = q.to_params(false);
-                        view! {
-                            <p class="muted" role="status">{p.total.map(|t| format!("{t} dealers match."))}</p>
-                            <DealerTable rows=p.rows/>
-                            <Pager path="/admin/dealers" params next=p.next later=q.after.is_some()/>
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <ListPage
+            title="Dealers"
+            nav=|| view! { <AdminTabs/> }
+            new=("/admin/dealers/new", "New dealer")
+            path="/admin/dealers"
+            page
+            params=move || query.get().to_params(false)
+            later=move || query.get().after.is_some()
+            noun=("dealer", "dealers")
+            empty="No dealer matches these filters."
+            loading="Loading dealers…"
+            rows={|rows: Vec<DealerRow>| view! { <DealerTable rows/> }}
+        >
+            <form method="get" action="/admin/dealers" class="filters" role="search">
+                <label>"Search" <input type="search" name="q" maxlength=MAX_SEARCH placeholder="Code, name or city" prop:value=move || current().search/></label>
+                <label>"Status"
+                    <select name="status">
+                        <option value="">"Any status"</option>
+                        {DealerStatus::ALL.into_iter().map(|s| {
+                            let chosen = move || current().status == Some(s);
+                            view! { <option value=s.key() selected=chosen prop:selected=chosen>{s.label()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Brand"
+                    <select name="brand">
+                        <option value="">"Any brand"</option>
+                        {Brand::ALL.into_iter().map(|b| {
+                            let chosen = move || current().brand == Some(b);
+                            view! { <option value=b.key() selected=chosen prop:selected=chosen>{b.label()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button secondary">"Apply"</button>
+            </form>
+        </ListPage>
     }
 }
 
 #[component]
 fn DealerTable(rows: Vec<DealerRow>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="empty">"No dealer matches these filters."</p> }.into_any();
-    }
     view! {
         <table class="data">
             <thead>
@@ -83,14 +81,14 @@ fn DealerTable(rows: Vec<DealerRow>) -> impl IntoView {
             </thead>
             <tbody>
                 {rows.into_iter().map(|d| {
-                    let badge = if d.status == "active" { "badge ok" } else { "badge off" };
+                    let badge = if d.status.is_active() { "badge ok" } else { "badge off" };
                     view! {
                     <tr>
                         <td class="mono"><A href=format!("/admin/dealers/{}", d.id)>{d.dealer_code}</A></td>
                         <td>{d.dealer_name}</td>
                         <td>{d.city.unwrap_or_default()}</td>
-                        <td>{d.brand.unwrap_or_default()}</td>
-                        <td><span class=badge>{d.status}</span></td>
+                        <td>{d.brand.map(Brand::label)}</td>
+                        <td><span class=badge>{d.status.label()}</span></td>
                         <td><A href=format!("/admin/users?dealer={}", d.id)>{d.active_users}</A></td>
                     </tr>
                     }
@@ -98,7 +96,6 @@ fn DealerTable(rows: Vec<DealerRow>) -> impl IntoView {
             </tbody>
         </table>
     }
-    .into_any()
 }
 
 const DEALER_FIELDS: [&str; 11] = [
@@ -118,63 +115,39 @@ const DEALER_FIELDS: [&str; 11] = [
 /// The dealer form's fields, filled from `current` when editing.
 #[component]
 fn DealerFields(error: Signal<Option<AppError>>, current: Option<DealerRow>) -> impl IntoView {
-    let value =
-        |f: fn(&DealerRow) -> Option<String>| current.as_ref().and_then(f).unwrap_or_default();
-    let text = |name: &'static str,
-                label: &'static str,
-                kind: &'static str,
-                max: &'static str,
-                v: String| {
-        let message = move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(name).map(str::to_owned))
-        };
-        view! {
-            <div class="field" class:invalid=move || message().is_some()>
-                <label for=name>{label}</label>
-                <input id=name name=name type=kind maxlength=max value=v aria-describedby=format!("{name}-error")
-                    aria-invalid=move || message().is_some().then_some("true")/>
-                <p class="field-error" id=format!("{name}-error") role="alert">{message}</p>
-            </div>
-        }
+    let text = |f: fn(&DealerRow) -> Option<&String>| {
+        current.as_ref().and_then(f).cloned().unwrap_or_default()
     };
-    let choice = |name: &'static str,
-                  label: &'static str,
-                  options: [&'static str; 3],
-                  v: String| {
-        let message = move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(name).map(str::to_owned))
-        };
-        view! {
-            <div class="field" class:invalid=move || message().is_some()>
-                <label for=name>{label}</label>
-                <select id=name name=name aria-describedby=format!("{name}-error")>
-                    {(name == "brand").then(|| view! { <option value="">"Choose a brand"</option> })}
-                    {options.into_iter().map(|o| view! { <option value=o selected=v == o>{o}</option> }).collect_view()}
-                </select>
-                <p class="field-error" id=format!("{name}-error") role="alert">{message}</p>
-            </div>
-        }
-    };
-    let status = current
-        .as_ref()
-        .map(|d| d.status.clone())
-        .unwrap_or_else(|| "active".into());
+    // A new dealer is most likely in India, and starts active.
+    let country = current.as_ref().map_or_else(
+        || "India".to_owned(),
+        |d| d.country.clone().unwrap_or_default(),
+    );
+    let status = current.as_ref().map(|d| d.status).unwrap_or_default();
+    let brands = Brand::ALL
+        .into_iter()
+        .map(|b| (b.key().to_owned(), b.label().to_owned()))
+        .collect();
+    let statuses = DealerStatus::ALL
+        .into_iter()
+        .map(|s| (s.key().to_owned(), s.label().to_owned()))
+        .collect();
     view! {
-        {text("dealer_code", "Dealer code", "text", "50", value(|d| Some(d.dealer_code.clone())))}
-        {text("dealer_name", "Dealer name", "text", "255", value(|d| Some(d.dealer_name.clone())))}
-        {choice("brand", "Brand", BRANDS, value(|d| d.brand.clone()))}
-        {choice("status", "Status", DEALER_STATUSES, status)}
-        {text("email", "Email", "email", "255", value(|d| d.email.clone()))}
-        {text("phone", "Phone", "tel", "20", value(|d| d.phone.clone()))}
-        {text("address", "Address", "text", "1000", value(|d| d.address.clone()))}
-        {text("city", "City", "text", "100", value(|d| d.city.clone()))}
-        {text("state", "State", "text", "100", value(|d| d.state.clone()))}
-        {text("postal_code", "Postal code", "text", "20", value(|d| d.postal_code.clone()))}
-        {text("country", "Country", "text", "100", current.as_ref().map_or_else(|| "India".to_owned(), |d| d.country.clone().unwrap_or_default()))}
+        <Field name="dealer_code" label="Dealer code" maxlength=DEALER_CODE_MAX required=true
+            value=text(|d| Some(&d.dealer_code)) error/>
+        <Field name="dealer_name" label="Dealer name" maxlength=DEALER_NAME_MAX required=true
+            value=text(|d| Some(&d.dealer_name)) error/>
+        <SelectField name="brand" label="Brand" options=brands placeholder="Choose a brand" required=true
+            value=current.as_ref().and_then(|d| d.brand).map_or("", Brand::key) error/>
+        <SelectField name="status" label="Status" options=statuses required=true
+            value=status.key() error/>
+        <Field name="email" label="Email" kind="email" maxlength=MAX_EMAIL value=text(|d| d.email.as_ref()) error/>
+        <Field name="phone" label="Phone" kind="tel" maxlength=PHONE_MAX value=text(|d| d.phone.as_ref()) error/>
+        <Field name="address" label="Address" maxlength=ADDRESS_MAX value=text(|d| d.address.as_ref()) error/>
+        <Field name="city" label="City" maxlength=CITY_MAX value=text(|d| d.city.as_ref()) error/>
+        <Field name="state" label="State" maxlength=STATE_MAX value=text(|d| d.state.as_ref()) error/>
+        <Field name="postal_code" label="Postal code" maxlength=POSTAL_CODE_MAX value=text(|d| d.postal_code.as_ref()) error/>
+        <Field name="country" label="Country" maxlength=COUNTRY_MAX value=country error/>
     }
 }
 

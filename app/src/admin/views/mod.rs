@@ -1,21 +1,27 @@
 //! The administration screens, and the pieces they share.
 
+mod audit;
+mod dashboard;
 mod dealers;
-mod oversight;
 mod permissions;
+mod settings;
 mod users;
+mod why;
 
+pub use audit::AuditPage;
+pub use dashboard::DashboardPage;
 pub use dealers::{DealerEditPage, DealerNewPage, DealersPage};
-pub use oversight::{AuditPage, DashboardPage, SettingsPage};
 pub use permissions::{PermissionsPage, TemplatesPage};
+pub use settings::SettingsPage;
 pub use users::{UserEditPage, UserNewPage, UsersPage};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use crate::auth::authorize::{Action, Area, FlagSet};
+use crate::auth::authorize::{Action, FlagSet};
 use crate::auth::model::CurrentUser;
+use crate::components::admin_links_for;
 use crate::error::AppError;
 use crate::modules::Module;
 
@@ -25,61 +31,24 @@ pub(crate) fn current_user() -> Signal<Option<CurrentUser>> {
     Signal::derive(move || user.get().and_then(Result::ok).flatten())
 }
 
-/// The tabs across the top of every administration screen; each only for those it is for.
+/// The tabs across the top of every administration screen: the side navigation's administration
+/// links ([`crate::components::ADMIN_LINKS`]), each only for those it is for.
 #[component]
 pub fn AdminTabs() -> impl IntoView {
-    let user = current_user();
-    let can = move |action: Action, area: Area| user.get().is_some_and(|u| u.can(action, area));
+    let user = expect_context::<Resource<Result<Option<CurrentUser>, AppError>>>();
+    // Awaiting the user (rather than reading whatever has arrived) makes the server's HTML and
+    // the hydrating browser agree on which tabs there are.
     view! {
         <nav class="tabs" aria-label="Administration">
-            <A href="/admin" exact=true>"Dashboard"</A>
-            <A href="/admin/users">"Users"</A>
-            <A href="/admin/permissions">"Permissions"</A>
-            <A href="/admin/templates">"Role templates"</A>
-            <A href="/admin/dealers">"Dealers"</A>
-            <A href="/admin/audit">"Audit trail"</A>
-            <Show when=move || can(Action::View, Area::Settings)>
-                <A href="/admin/settings">"Settings"</A>
-            </Show>
-        </nav>
-    }
-}
-
-/// A one-line message under a heading, announced to screen readers.
-#[component]
-pub fn Notice(
-    /// The text; nothing is shown while `None`.
-    text: Signal<Option<String>>,
-    /// `notice` (good news) or `form-error`.
-    #[prop(default = "notice")]
-    class: &'static str,
-) -> impl IntoView {
-    view! {
-        <p class=class role="status" aria-live="polite" hidden=move || text.get().is_none()>
-            {move || text.get()}
-        </p>
-    }
-}
-
-/// "Next page" for keyset-paginated lists, plus a way back to the first page.
-#[component]
-pub fn Pager(
-    /// The list's path, e.g. `/admin/users`.
-    path: &'static str,
-    /// The URL parameters of the filters, without the cursor (`?a=b` or empty).
-    params: String,
-    /// The next page's cursor.
-    next: Option<String>,
-    /// Whether this is a later page.
-    later: bool,
-) -> impl IntoView {
-    let join = if params.is_empty() { "?" } else { "&" };
-    let next_href = next.map(|c| format!("{path}{params}{join}after={}", urlencoding::encode(&c)));
-    let first_href = format!("{path}{params}");
-    view! {
-        <nav class="pager" aria-label="Pages">
-            {later.then(|| view! { <a href=first_href.clone()>"First page"</a> })}
-            {next_href.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    user.await.ok().flatten().map(|u| {
+                        admin_links_for(&u)
+                            .map(|l| view! { <A href=l.href exact=l.exact>{l.label}</A> })
+                            .collect_view()
+                    })
+                })}
+            </Transition>
         </nav>
     }
 }

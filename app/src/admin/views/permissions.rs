@@ -7,12 +7,12 @@ use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use super::users::UserFilters;
-use super::{AdminTabs, FlagHeaders, FlagToggle, Notice, Pager, current_user};
+use super::{AdminTabs, FlagHeaders, FlagToggle, current_user};
 use crate::admin::api::*;
 use crate::admin::model::{RoleTemplate, UserQuery, UserRow};
 use crate::auth::authorize::{Action, Area};
 use crate::auth::roles::Role;
-use crate::components::{ErrorPanel, hydrated};
+use crate::components::{ErrorPanel, ListPage, Notice, hydrated};
 use crate::modules::Module;
 
 /// `/admin/permissions`: every flag of every listed user, saved as it is toggled.
@@ -53,45 +53,42 @@ pub fn PermissionsPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Permissions"/>
-        <h1>"Permissions"</h1>
-        <AdminTabs/>
-        <p class="lead">"Each box saves the moment it changes. A refused change springs back and says why."</p>
-        <UserFilters query dealers path="/admin/permissions"/>
-        <div class="toolbar" role="group" aria-label="Bulk actions">
-            <span>{move || format!("{} selected", selected.get().len())}</span>
-            <label>"Template"
-                <select on:change=move |ev| template.set(event_target_value(&ev))>
-                    <option value="">"Each user's own role"</option>
-                    {Role::ALL.into_iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="button" class="button secondary"
-                disabled=move || !editable.get() || selected.get().is_empty()
-                on:click=apply>"Apply template to selected"</button>
-        </div>
-        <Notice text=notice.into()/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
-                {move || Suspend::new(async move {
-                    let q = query.get_untracked();
-                    page.await.map(|p| {
-                        let params = q.to_params(false);
-                        view! {
-                            <div class="table-scroll">
-                                <table class="data grid">
-                                    <FlagHeaders leading=vec!["Select", "User"]/>
-                                    <tbody>
-                                        {p.rows.into_iter().map(|u| view! { <GridRow user=u editable notice selected/> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                            <Pager path="/admin/permissions" params next=p.next later=q.after.is_some()/>
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <ListPage
+            title="Permissions"
+            nav=|| view! {
+                <AdminTabs/>
+                <p class="lead">"Each box saves the moment it changes. A refused change springs back and says why."</p>
+            }
+            path="/admin/permissions"
+            page
+            params=move || query.get().to_params(false)
+            later=move || query.get().after.is_some()
+            noun=("user", "users")
+            empty="No user matches these filters."
+            rows={move |rows: Vec<UserRow>| view! {
+                <table class="data grid">
+                    <FlagHeaders leading=vec!["Select", "User"]/>
+                    <tbody>
+                        {rows.into_iter().map(|u| view! { <GridRow user=u editable notice selected/> }).collect_view()}
+                    </tbody>
+                </table>
+            }}
+        >
+            <UserFilters query dealers path="/admin/permissions"/>
+            <div class="toolbar" role="group" aria-label="Bulk actions">
+                <span>{move || format!("{} selected", selected.get().len())}</span>
+                <label>"Template"
+                    <select on:change=move |ev| template.set(event_target_value(&ev))>
+                        <option value="">"Each user's own role"</option>
+                        {Role::ALL.into_iter().map(|r| view! { <option value=r.key()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" class="button secondary"
+                    disabled=move || !editable.get() || selected.get().is_empty()
+                    on:click=apply>"Apply template to selected"</button>
+            </div>
+            <Notice text=notice.into()/>
+        </ListPage>
     }
 }
 

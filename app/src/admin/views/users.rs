@@ -8,14 +8,21 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use super::{AdminTabs, FlagHeaders, FlagToggle, Notice, Pager, current_user, id_param};
+use super::why::WhyPanel;
+use super::{AdminTabs, FlagHeaders, FlagToggle, current_user, id_param};
 use crate::admin::api::*;
-use crate::admin::model::{DealerOption, UserDetail, UserQuery, UserRow, UserSort, describe_total};
+use crate::admin::model::{
+    DESIGNATION_MAX, DealerOption, NAME_MAX, UserDetail, UserQuery, UserRow, UserSort,
+};
 use crate::auth::authorize::{Action, Area, Scope, TargetUser, UserChange};
 use crate::auth::roles::{Role, UserType};
 use crate::components::time::minutes;
-use crate::components::{ErrorPanel, Field, FormError, hydrated, last_error, query};
+use crate::components::{
+    ErrorPanel, Field, FormError, ListPage, Notice, SelectField, hydrated, last_error, query,
+};
+use crate::email::MAX_EMAIL;
 use crate::error::AppError;
+use crate::list::MAX_SEARCH;
 use crate::modules::Module;
 
 /// `/admin/users`: search, filter, sort and page through users.
@@ -26,30 +33,21 @@ pub fn UsersPage() -> impl IntoView {
     let page = Resource::new(move || query.get(), list_users);
     let dealers = Resource::new(|| (), |_| dealer_options());
     view! {
-        <Title text="Users"/>
-        <h1>"Users"</h1>
-        <AdminTabs/>
-        <div class="toolbar">
-            <A href="/admin/users/new" attr:class="button">"New user"</A>
-        </div>
-        <UserFilters query dealers path="/admin/users"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading users…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
-                {move || Suspend::new(async move {
-                    let q = query.get_untracked();
-                    page.await.map(|p| {
-                        let params = q.to_params(false);
-                        view! {
-                            <p class="muted" role="status">
-                                {p.total.map(|t| describe_total(t, "users"))}
-                            </p>
-                            <UserTable rows=p.rows query=q.clone()/>
-                            <Pager path="/admin/users" params next=p.next later=q.after.is_some()/>
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Transition>
+        <ListPage
+            title="Users"
+            nav=|| view! { <AdminTabs/> }
+            new=("/admin/users/new", "New user")
+            path="/admin/users"
+            page
+            params=move || query.get().to_params(false)
+            later=move || query.get().after.is_some()
+            noun=("user", "users")
+            empty="No user matches these filters."
+            loading="Loading users…"
+            rows={move |rows: Vec<UserRow>| view! { <UserTable rows query=query.get_untracked()/> }}
+        >
+            <UserFilters query dealers path="/admin/users"/>
+        </ListPage>
     }
 }
 
@@ -64,7 +62,7 @@ pub fn UserFilters(
     let q = move || query.get();
     view! {
         <form method="get" action=path class="filters" role="search">
-            <label>"Search" <input type="search" name="q" maxlength="100" placeholder="Name or email" prop:value=move || q().search/></label>
+            <label>"Search" <input type="search" name="q" maxlength=MAX_SEARCH placeholder="Name or email" prop:value=move || q().search/></label>
             <label>"Role"
                 <select name="role">
                     <option value="">"Any role"</option>
@@ -76,7 +74,7 @@ pub fn UserFilters(
             <label>"Type"
                 <select name="type">
                     <option value="">"Any type"</option>
-                    {[UserType::Dealer, UserType::Manufacturer].into_iter().map(|t| view! {
+                    {UserType::ALL.into_iter().map(|t| view! {
                         <option value=t.key() selected=move || q().user_type == Some(t) prop:selected=move || q().user_type == Some(t)>{t.label()}</option>
                     }).collect_view()}
                 </select>
@@ -136,9 +134,6 @@ fn sort_label(s: UserSort) -> &'static str {
 
 #[component]
 fn UserTable(rows: Vec<UserRow>, query: UserQuery) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="empty">"No user matches these filters."</p> }.into_any();
-    }
     // Column headers sort by that column; choosing the current one flips the order.
     let header = move |label: &'static str, sort: UserSort| {
         let mut q = query.clone();
@@ -185,7 +180,6 @@ fn UserTable(rows: Vec<UserRow>, query: UserQuery) -> impl IntoView {
             </tbody>
         </table>
     }
-    .into_any()
 }
 
 #[component]
@@ -197,6 +191,9 @@ fn StatusBadge(active: bool) -> impl IntoView {
     }
 }
 
+/// Under the dealer picker, while it loads and after.
+const DEALER_HINT: &str = "Dealer roles belong to one dealer; manufacturer staff to none.";
+
 /// The role, type, dealer and designation fields of the user forms.
 #[component]
 fn UserFields(
@@ -204,66 +201,56 @@ fn UserFields(
     dealers: Resource<Result<Vec<DealerOption>, AppError>>,
     #[prop(optional)] current: Option<UserRow>,
 ) -> impl IntoView {
-    let role = current.as_ref().map(|u| u.role);
-    let user_type = current.as_ref().map(|u| u.user_type);
+    let role = current.as_ref().map_or("", |u| u.role.key());
+    let user_type = current.as_ref().map_or("", |u| u.user_type.key());
     let dealer = current.as_ref().and_then(|u| u.dealer_id);
     let designation = current
         .as_ref()
         .and_then(|u| u.designation.clone())
         .unwrap_or_default();
-    let message = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field_message(field).map(str::to_owned))
-        }
-    };
+    let roles = Role::ALL
+        .into_iter()
+        .map(|r| {
+            let label = format!("{} ({})", r.label(), r.user_type().key());
+            (r.key().to_owned(), label)
+        })
+        .collect();
+    let types = UserType::ALL
+        .into_iter()
+        .map(|t| (t.key().to_owned(), t.label().to_owned()))
+        .collect();
     view! {
-        <div class="field" class:invalid=move || message("role")().is_some()>
-            <label for="role">"Role"</label>
-            <select id="role" name="role" aria-describedby="role-error">
-                <option value="">"Choose a role"</option>
-                {Role::ALL.into_iter().map(|r| view! {
-                    <option value=r.key() selected=role == Some(r)>{format!("{} ({})", r.label(), r.user_type().key())}</option>
-                }).collect_view()}
-            </select>
-            <p class="field-error" id="role-error" role="alert">{message("role")}</p>
-        </div>
-        <div class="field" class:invalid=move || message("user_type")().is_some()>
-            <label for="user_type">"User type"</label>
-            <select id="user_type" name="user_type" aria-describedby="user_type-error">
-                <option value="">"Choose a type"</option>
-                {[UserType::Dealer, UserType::Manufacturer].into_iter().map(|t| view! {
-                    <option value=t.key() selected=user_type == Some(t)>{t.label()}</option>
-                }).collect_view()}
-            </select>
-            <p class="field-error" id="user_type-error" role="alert">{message("user_type")}</p>
-        </div>
-        <div class="field" class:invalid=move || message("dealer_id")().is_some()>
-            <label for="dealer_id">"Dealer"</label>
-            <p class="hint">"Dealer roles belong to one dealer; manufacturer staff to none."</p>
-            <Suspense fallback=|| view! { <select id="dealer_id" name="dealer_id" disabled=true><option>"Loading dealers…"</option></select> }>
-                {move || Suspend::new(async move {
-                    let options = dealers.await.unwrap_or_default();
-                    view! {
-                        <select id="dealer_id" name="dealer_id" aria-describedby="dealer_id-error">
-                            <option value="">"No dealer (manufacturer staff)"</option>
-                            {options.into_iter().map(|d| view! {
-                                <option value=d.id.to_string() selected=dealer == Some(d.id)>
-                                    {format!("{} – {}{}", d.code, d.name, if d.status == "active" { String::new() } else { format!(" ({})", d.status) })}
-                                </option>
-                            }).collect_view()}
-                        </select>
-                    }
-                })}
-            </Suspense>
-            <p class="field-error" id="dealer_id-error" role="alert">{message("dealer_id")}</p>
-        </div>
-        <div class="field" class:invalid=move || message("designation")().is_some()>
-            <label for="designation">"Designation (optional)"</label>
-            <input id="designation" name="designation" maxlength="50" value=designation aria-describedby="designation-error"/>
-            <p class="field-error" id="designation-error" role="alert">{message("designation")}</p>
-        </div>
+        <SelectField name="role" label="Role" options=roles placeholder="Choose a role" value=role required=true error/>
+        <SelectField name="user_type" label="User type" options=types placeholder="Choose a type" value=user_type required=true error/>
+        // The dealers come from the server: the whole field waits for them, so nothing but
+        // <option>s ever sits inside the select.
+        <Suspense fallback=move || view! {
+            <SelectField name="dealer_id" label="Dealer" hint=DEALER_HINT options=vec![]
+                placeholder="Loading dealers…" disabled=true error/>
+        }>
+            {move || Suspend::new(async move {
+                let options = dealers
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|d| {
+                        // Say so when a dealer cannot work: its users cannot sign in.
+                        let state = if d.status.is_active() {
+                            String::new()
+                        } else {
+                            format!(" ({})", d.status.label())
+                        };
+                        (d.id.to_string(), format!("{} – {}{state}", d.code, d.name))
+                    })
+                    .collect();
+                view! {
+                    <SelectField name="dealer_id" label="Dealer" hint=DEALER_HINT options
+                        placeholder="No dealer (manufacturer staff)"
+                        value=dealer.map(|d| d.to_string()).unwrap_or_default() error/>
+                }
+            })}
+        </Suspense>
+        <Field name="designation" label="Designation (optional)" maxlength=DESIGNATION_MAX value=designation error/>
     }
 }
 
@@ -280,8 +267,8 @@ pub fn UserNewPage() -> impl IntoView {
         <section class="card narrow">
             <p>"The new user gets their role's template permissions and an email with a link to choose their password. You never see or set it."</p>
             <ActionForm action=action attr:class="stacked" attr:novalidate="">
-                <Field name="name" label="Name" autocomplete="off" error/>
-                <Field name="email" label="Email" kind="email" autocomplete="off" error/>
+                <Field name="name" label="Name" maxlength=NAME_MAX required=true error/>
+                <Field name="email" label="Email" kind="email" maxlength=MAX_EMAIL required=true error/>
                 <UserFields error dealers/>
                 <FormError error fields=&["name", "email", "role", "user_type", "dealer_id", "designation"]/>
                 <button type="submit" class="button" disabled=move || action.pending().get()>"Create and send invitation"</button>
@@ -434,11 +421,7 @@ fn UserScreen(
                 <h2 id="details-heading">"Details"</h2>
                 <ActionForm action=update attr:class="stacked" attr:novalidate="">
                     <input type="hidden" name="id" value=id.to_string()/>
-                    <div class="field">
-                        <label for="name">"Name"</label>
-                        <input id="name" name="name" value=name_value.clone() maxlength="255"/>
-                        <p class="field-error" role="alert">{move || error.get().and_then(|e| e.field_message("name").map(str::to_owned))}</p>
-                    </div>
+                    <Field name="name" label="Name" maxlength=NAME_MAX required=true value=name_value error/>
                     <UserFields error dealers current=form_user.clone()/>
                     <FormError error fields=&["name", "role", "user_type", "dealer_id", "designation"]/>
                     <button type="submit" class="button" disabled=move || update.pending().get()>"Save changes"</button>
@@ -536,72 +519,4 @@ fn UserScreen(
 
         <WhyPanel id/>
     }
-}
-
-/// Whether this user may do something, and the reason `authorize` gives.
-#[component]
-fn WhyPanel(id: Uuid) -> impl IntoView {
-    let area_key = RwSignal::new(Module::ALL[0].key().to_owned());
-    let action_key = RwSignal::new("view".to_owned());
-    let ready = hydrated();
-    let ask = leptos::prelude::Action::new(move |_: &()| {
-        let area = area_from_key(&area_key.get_untracked());
-        let action = Action::from_key(&action_key.get_untracked()).unwrap_or(Action::View);
-        async move { explain_access(id, action, area).await }
-    });
-    view! {
-        <section class="card" aria-labelledby="why-heading">
-            <h2 id="why-heading">"Why can or can't this user…?"</h2>
-            <div class="filters">
-                <label>"Action"
-                    <select on:change=move |ev| action_key.set(event_target_value(&ev))>
-                        {Action::ALL.into_iter().map(|a| view! { <option value=a.key()>{a.label()}</option> }).collect_view()}
-                    </select>
-                </label>
-                <label>"In"
-                    <select on:change=move |ev| area_key.set(event_target_value(&ev))>
-                        {Module::ALL.into_iter().map(|m| view! { <option value=m.key()>{m.title()}</option> }).collect_view()}
-                        {ADMIN_AREAS.into_iter().map(|(k, a)| view! { <option value=k>{capitalise(a.title())}</option> }).collect_view()}
-                    </select>
-                </label>
-                <button type="button" class="button secondary" disabled=move || !ready.get() || ask.pending().get()
-                    on:click=move |_| { ask.dispatch(()); }>"Check"</button>
-            </div>
-            <div role="status" aria-live="polite">
-                {move || ask.value().get().map(|r| match r {
-                    Ok(ex) => view! {
-                        <p class=if ex.decision.allowed { "verdict allowed" } else { "verdict denied" }>
-                            <strong>{if ex.decision.allowed { "Allowed. " } else { "Refused. " }}</strong>
-                            {ex.decision.reason}
-                        </p>
-                        <ul class="muted">{ex.facts.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
-                })}
-            </div>
-        </section>
-    }
-}
-
-const ADMIN_AREAS: [(&str, Area); 6] = [
-    ("users", Area::Users),
-    ("dealers", Area::Dealers),
-    ("role_templates", Area::RoleTemplates),
-    ("audit", Area::AuditLog),
-    ("settings", Area::Settings),
-    ("dashboard", Area::Dashboard),
-];
-
-fn area_from_key(key: &str) -> Area {
-    Module::from_key(key)
-        .map(Area::Module)
-        .or_else(|| ADMIN_AREAS.iter().find(|(k, _)| *k == key).map(|(_, a)| *a))
-        .unwrap_or(Area::Module(Module::ALL[0]))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
