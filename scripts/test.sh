@@ -87,6 +87,10 @@ e2e_url="$(server scratch-db oap_e2e)"
 export OAP_E2E_ADMIN_EMAIL="e2e.admin@oneaftersales.com" OAP_E2E_ADMIN_PASSWORD="e2e-manufacturer-admin-password"
 printf '%s\n' "$OAP_E2E_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
   --email "$OAP_E2E_ADMIN_EMAIL" --name "E2E Admin" --role manufacturer_admin --password-stdin >/dev/null
+# And one for the narrow-screen journey: each journey enrols its own second factor on first sign-in.
+export OAP_E2E_NARROW_ADMIN_EMAIL="e2e.narrow@oneaftersales.com" OAP_E2E_NARROW_ADMIN_PASSWORD="e2e-narrow-screens-admin-password"
+printf '%s\n' "$OAP_E2E_NARROW_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
+  --email "$OAP_E2E_NARROW_ADMIN_EMAIL" --name "E2E Narrow Admin" --role manufacturer_admin --password-stdin >/dev/null
 (cd end2end && DATABASE_URL="$e2e_url" OAP_SUPERADMIN_PASSWORD="e2e-super-admin-password" npx playwright test)
 
 printf '\nmake test: all checks passed in %ss\n' "$((SECONDS - started))" >&2

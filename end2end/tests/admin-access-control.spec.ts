@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { freshCode, signIn, signOut, waitForHydration } from "./support";
+import { enrolTotp, mailedLink, signIn, signOut, waitForHydration } from "./support";
 
 /**
  * A manufacturer admin (made by `server create-admin` in scripts/test.sh) creates a dealer and a
@@ -26,12 +26,7 @@ test.afterAll(async () => {
 
 test("the manufacturer admin signs in and enrols two-factor authentication", async () => {
   await signIn(page, ADMIN, ADMIN_PASSWORD);
-  await expect(page).toHaveURL(/\/account\/mfa/);
-  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
-  const secret = (await page.getByTestId("totp-secret").textContent()) ?? "";
-  await page.getByLabel("Code from the app").fill(await freshCode(secret));
-  await page.getByRole("button", { name: "Turn on" }).click();
-  await page.getByRole("link", { name: "Continue" }).click();
+  await enrolTotp(page);
   const nav = page.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: "Users" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Settings" })).toHaveCount(0);
@@ -90,16 +85,7 @@ test("a permission toggled in the grid is saved at once; a refused one springs b
 
 test("the new user accepts the invitation and sees exactly their modules", async () => {
   await signOut(page);
-  let link = "";
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    const mail = page.getByRole("article").filter({ hasText: NEW_EMAIL }).first();
-    await expect(mail).toBeVisible({ timeout: 2_000 });
-    const body = (await mail.locator("pre").textContent({ timeout: 2_000 })) ?? "";
-    link = body.match(/https?:\/\/\S+\/password\/reset\?token=\S+/)?.[0] ?? "";
-    expect(link).not.toBe("");
-  }).toPass({ timeout: 20_000 });
-  await page.goto(new URL(link).pathname + new URL(link).search);
+  await page.goto(await mailedLink(page, [NEW_EMAIL]));
   const password = "copper lantern drift yodel";
   await page.getByLabel("New password", { exact: true }).fill(password);
   await page.getByLabel("New password again").fill(password);

@@ -64,3 +64,45 @@ export async function signOut(page: Page) {
 export async function waitForHydration(page: Page) {
   await page.locator('html[data-hydrated="true"]').waitFor({ state: "attached" });
 }
+
+/**
+ * Enrols an authenticator app on the two-factor page a first sign-in of an administrator lands
+ * on, and continues to the app. Answers the TOTP secret, for signing in again with
+ * `freshCode(secret)`.
+ */
+export async function enrolTotp(page: Page): Promise<string> {
+  await expect(page).toHaveURL(/\/account\/mfa/);
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  const secret = (await page.getByTestId("totp-secret").textContent()) ?? "";
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await page.getByLabel("Code from the app").fill(await freshCode(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await page.getByRole("link", { name: "Continue" }).click();
+  return secret;
+}
+
+/**
+ * The link to `path` in the newest mail of the development mailbox (`/dev/mailbox`) that mentions
+ * every text in `mentions` (a recipient, a subject), as the path and query to give `page.goto`:
+ * the mail says the server's public address, which need not be the one the tests reach it on.
+ * The mail worker delivers every 2 s, so until the mail is there this looks again (up to 20 s).
+ */
+export async function mailedLink(
+  page: Page,
+  mentions: (string | RegExp)[],
+  path = "/password/reset",
+): Promise<string> {
+  let link = "";
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    let mail = page.getByRole("article");
+    for (const text of mentions) mail = mail.filter({ hasText: text });
+    mail = mail.first();
+    await expect(mail).toBeVisible({ timeout: 2_000 });
+    const text = await mail.innerText({ timeout: 2_000 });
+    const url = (text.match(/https?:\/\/\S+/g) ?? []).map((u) => new URL(u)).find((u) => u.pathname === path);
+    expect(url, `a link to ${path} in the mail`).toBeDefined();
+    link = url ? url.pathname + url.search : "";
+  }).toPass({ timeout: 20_000 });
+  return link;
+}

@@ -1,8 +1,15 @@
 //! The frame around every page: header with the signed-in user, navigation, main content.
+//!
+//! On narrow screens the navigation folds behind a "Menu" disclosure. It is a plain
+//! `<details>`/`<summary>` and the stylesheet does the folding, so it works in the server's HTML,
+//! before hydration and without JavaScript, and keyboards and screen readers get the browser's own
+//! disclosure button.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
+use super::nav::admin_links_for;
 use crate::auth::authorize::{Action, Area};
 use crate::auth::model::{AccessStage, CurrentUser};
 use crate::auth::views::SignOutButton;
@@ -20,6 +27,20 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             .flatten()
             .filter(|u| u.stage == AccessStage::Full)
     };
+    // Once hydrated, links change the page without reloading it, so the menu opened to follow
+    // one would otherwise stay open over the new page. Only on a change of page: a menu opened
+    // while the app was still loading stays open when hydration finishes.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|p| p != path)
+            && let Some(menu) = menu.get_untracked()
+        {
+            menu.set_open(false);
+        }
+        path
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -42,37 +63,38 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                         .into_iter()
                         .filter(|m| u.can(Action::View, Area::Module(*m)))
                         .collect();
-                    let admin = u.can(Action::View, Area::Dashboard);
-                    let settings = u.can(Action::View, Area::Settings);
+                    let admin: Vec<_> = admin_links_for(&u).collect();
                     view! {
                         <nav class="side-nav" aria-label="Main">
-                            <h2 class="nav-heading">"Modules"</h2>
-                            {if modules.is_empty() {
-                                view! { <p class="muted small">"No module access yet. Ask an administrator."</p> }.into_any()
-                            } else {
-                                view! {
+                            <details class="nav-menu" node_ref=menu>
+                                <summary>"Menu"</summary>
+                            </details>
+                            <div class="nav-links">
+                                <h2 class="nav-heading">"Modules"</h2>
+                                {if modules.is_empty() {
+                                    view! { <p class="muted small">"No module access yet. Ask an administrator."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul>
+                                            {modules.into_iter().map(|m| view! { <li><A href=m.href()>{m.title()}</A></li> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                {(!admin.is_empty()).then(|| view! {
+                                    <h2 class="nav-heading">"Administration"</h2>
                                     <ul>
-                                        {modules.into_iter().map(|m| view! { <li><A href=m.href()>{m.title()}</A></li> }).collect_view()}
+                                        {admin
+                                            .into_iter()
+                                            .map(|l| view! { <li><A href=l.href exact=l.exact>{l.label}</A></li> })
+                                            .collect_view()}
                                     </ul>
-                                }.into_any()
-                            }}
-                            {admin.then(|| view! {
-                                <h2 class="nav-heading">"Administration"</h2>
+                                })}
+                                <h2 class="nav-heading">"Me"</h2>
                                 <ul>
-                                    <li><A href="/admin" exact=true>"Dashboard"</A></li>
-                                    <li><A href="/admin/users">"Users"</A></li>
-                                    <li><A href="/admin/permissions">"Permissions"</A></li>
-                                    <li><A href="/admin/dealers">"Dealers"</A></li>
-                                    <li><A href="/admin/audit">"Audit trail"</A></li>
-                                    {settings.then(|| view! { <li><A href="/admin/settings">"Settings"</A></li> })}
-                                    <li><A href="/system/status">"System status"</A></li>
+                                    <li><A href="/account">"My account"</A></li>
+                                    <li><A href="/account/sessions">"My sessions"</A></li>
                                 </ul>
-                            })}
-                            <h2 class="nav-heading">"Me"</h2>
-                            <ul>
-                                <li><A href="/account">"My account"</A></li>
-                                <li><A href="/account/sessions">"My sessions"</A></li>
-                            </ul>
+                            </div>
                         </nav>
                     }
                 })}

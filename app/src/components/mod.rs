@@ -4,9 +4,13 @@ mod error_panel;
 mod form;
 mod hooks;
 mod layout;
+mod list;
+mod nav;
 pub mod time;
 
 pub use error_panel::ErrorPanel;
-pub use form::{Field, FormError, last_error};
+pub use form::{Field, FormError, SelectField, last_error};
 pub use hooks::{hydrated, query};
 pub use layout::AppLayout;
+pub use list::{ListPage, Notice, Pager};
+pub use nav::{ADMIN_LINKS, AdminLink, admin_links_for};
