@@ -16,6 +16,7 @@ pub mod list;
 pub mod mail;
 pub mod modules;
 pub mod pages;
+pub mod posted;
 pub mod routes;
 pub mod settings;
 #[cfg(feature = "ssr")]

@@ -143,7 +143,9 @@ where
     use serde::de::IntoDeserializer;
     match Option::<String>::deserialize(deserializer)?.as_deref() {
         None | Some("") => Ok(None),
-        Some(text) => T::deserialize(IntoDeserializer::<D::Error>::into_deserializer(text)).map(Some),
+        Some(text) => {
+            T::deserialize(IntoDeserializer::<D::Error>::into_deserializer(text)).map(Some)
+        }
     }
 }
 

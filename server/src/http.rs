@@ -117,6 +117,7 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Innermost first (axum layers wrap what came before).
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn(refused_form_round_trip))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             rate_limit,
@@ -397,6 +398,73 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A form posted without JavaScript that its server function refuses: Leptos redirects back to
+/// the page it came from with the error (`__path`, `__err`), which seeds the form's action on the
+/// next render, but drops what was typed. This adds the posted values (never a secret) to that
+/// redirect (see [`app::posted`]), so the page shows the messages with the form filled in as it was.
+async fn refused_form_round_trip(request: Request, next: Next) -> Response {
+    let is_form_post = request.method() == Method::POST
+        && is_api(request.uri().path())
+        && header_contains(request.headers(), header::ACCEPT, "text/html")
+        && header_contains(
+            request.headers(),
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+    if !is_form_post {
+        return next.run(request).await;
+    }
+    let form_path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let Ok(posted) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
+    };
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&posted)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut response = next
+        .run(Request::from_parts(parts, Body::from(posted)))
+        .await;
+    if !response.status().is_redirection() {
+        return response;
+    }
+    let back = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| url::Url::parse(l).ok())
+        .and_then(|to| {
+            // Only the refusal of this very form; a success redirects where its function says.
+            let error = to
+                .query_pairs()
+                .find(|(k, _)| k == app::posted::ERROR_PARAM)?
+                .1
+                .into_owned();
+            to.query_pairs()
+                .any(|(k, v)| k == app::posted::FORM_PARAM && v == form_path.as_str())
+                .then(|| {
+                    let from = match to.query() {
+                        Some(q) => format!("{}?{q}", to.path()),
+                        None => to.path().to_owned(),
+                    };
+                    app::posted::back_to_form(&from, &form_path, &error, &fields)
+                })
+        });
+    if let Some(location) = back
+        && let Ok(value) = HeaderValue::from_str(&location)
+    {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn header_contains(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(needle))
 }
 
 fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -14,6 +14,16 @@ where
     Signal::derive(move || value.get().and_then(Result::err))
 }
 
+/// What was typed into field `name` of a form posted without JavaScript and refused, when the
+/// page is that form coming back (see [`crate::posted`]); secrets never come back.
+fn came_back(name: &'static str) -> Option<String> {
+    if crate::posted::is_secret(name) {
+        return None;
+    }
+    let query = leptos_router::hooks::use_query_map();
+    crate::posted::posted_value(|k| query.with_untracked(|q| q.get(k)), name)
+}
+
 /// The frame of one form field: its label, help text, the control, and the field's message from
 /// the form's last error, tied to the control for screen readers. [`Field`] and [`SelectField`]
 /// differ only in the control.
@@ -118,6 +128,7 @@ pub fn Field(
     id: Option<String>,
 ) -> impl IntoView {
     let frame = FieldFrame::new(name, id, hint.is_some(), error);
+    let value = came_back(name).or(value);
     let input = view! {
         <input
             id=frame.id.clone()
@@ -164,6 +175,7 @@ pub fn SelectField(
     disabled: bool,
 ) -> impl IntoView {
     let frame = FieldFrame::new(name, None, hint.is_some(), error);
+    let value = came_back(name).or(value);
     let options = options
         .into_iter()
         .map(|(v, l)| {
