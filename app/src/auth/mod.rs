@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod authorize;
+pub mod flags;
 pub mod model;
 pub mod policy;
 pub mod roles;
