@@ -27,11 +27,16 @@ fn came_back(name: &'static str) -> Option<String> {
 /// The frame of one form field: its label, help text, the control, and the field's message from
 /// the form's last error, tied to the control for screen readers. [`Field`] and [`SelectField`]
 /// differ only in the control.
+///
+/// The message is computed in plain closures over the form's `error` (owned by the page), never
+/// kept in a signal of the field's own: when a form is swapped out, a render effect already queued
+/// may still run once, and a signal owned by the disposed field would panic there.
 struct FieldFrame {
     id: String,
     hint_id: Option<String>,
     error_id: String,
-    message: Signal<Option<String>>,
+    name: &'static str,
+    error: Signal<Option<AppError>>,
 }
 
 impl FieldFrame {
@@ -46,11 +51,18 @@ impl FieldFrame {
             hint_id: has_hint.then(|| format!("{id}-hint")),
             error_id: format!("{id}-error"),
             id,
-            message: Signal::derive(move || {
-                error
-                    .get()
-                    .and_then(|e| e.field_message(name).map(str::to_owned))
-            }),
+            name,
+            error,
+        }
+    }
+
+    /// This field's message in the form's last error, if any.
+    fn message(&self) -> impl Fn() -> Option<String> + Send + Sync + Copy + 'static {
+        let (error, name) = (self.error, self.name);
+        move || {
+            error
+                .get()
+                .and_then(|e| e.field_message(name).map(str::to_owned))
         }
     }
 
@@ -58,10 +70,10 @@ impl FieldFrame {
     fn described_by(&self) -> impl Fn() -> Option<String> + Send + Sync + 'static {
         let hint_id = self.hint_id.clone();
         let error_id = self.error_id.clone();
-        let message = self.message;
+        let message = self.message();
         move || {
             let mut ids: Vec<&str> = hint_id.iter().map(String::as_str).collect();
-            if message.get().is_some() {
+            if message().is_some() {
                 ids.push(&error_id);
             }
             (!ids.is_empty()).then(|| ids.join(" "))
@@ -70,8 +82,8 @@ impl FieldFrame {
 
     /// The control's `aria-invalid`.
     fn invalid(&self) -> impl Fn() -> Option<&'static str> + Send + Sync + Copy + 'static {
-        let message = self.message;
-        move || message.get().is_some().then_some("true")
+        let message = self.message();
+        move || message().is_some().then_some("true")
     }
 
     fn view(
@@ -80,13 +92,13 @@ impl FieldFrame {
         hint: Option<Oco<'static, str>>,
         control: impl IntoView + 'static,
     ) -> impl IntoView {
-        let message = self.message;
+        let message = self.message();
         view! {
-            <div class="field" class:invalid=move || message.get().is_some()>
+            <div class="field" class:invalid=move || message().is_some()>
                 <label for=self.id>{label}</label>
                 {hint.map(|h| view! { <p class="hint" id=self.hint_id>{h}</p> })}
                 {control}
-                <p class="field-error" id=self.error_id role="alert">{move || message.get()}</p>
+                <p class="field-error" id=self.error_id role="alert">{message}</p>
             </div>
         }
     }
