@@ -26,8 +26,9 @@ pub async fn enqueue(
 
 /// The development mailbox: the newest 50 mails that went to it instead of an SMTP server.
 pub async fn dev_mailbox(
-    conn: &mut PgConnection,
+    pool: &sqlx::PgPool,
 ) -> Result<Vec<crate::auth::model::DevMail>, AppError> {
+    let mut conn = pool.acquire().await?;
     Ok(sqlx::query_as!(
         crate::auth::model::DevMail,
         r#"SELECT to_address AS "to", subject, COALESCE(body, '') AS "body!", created_at AS "created_at!"

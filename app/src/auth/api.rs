@@ -197,6 +197,5 @@ pub async fn dev_mailbox() -> Result<Vec<DevMail>, AppError> {
     if !visit.state.auth.dev_mailbox {
         return Err(AppError::NotFound);
     }
-    let mut conn = visit.state.pool.acquire().await?;
-    crate::mail::dev_mailbox(&mut conn).await
+    crate::mail::dev_mailbox(&visit.state.pool).await
 }
