@@ -251,44 +251,46 @@ pub fn SessionsPage() -> impl IntoView {
 #[component]
 fn SessionTable(list: Vec<SessionSummary>, end_one: ServerAction<EndSession>) -> impl IntoView {
     view! {
-        <table class="data">
-            <thead>
-                <tr>
-                    <th scope="col">"Device"</th>
-                    <th scope="col">"IP address"</th>
-                    <th scope="col">"Signed in (UTC)"</th>
-                    <th scope="col">"Last seen (UTC)"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {list
-                    .into_iter()
-                    .map(|s| {
-                        let id = s.id.to_string();
-                        view! {
-                            <tr>
-                                <td>
-                                    {s.user_agent.clone().unwrap_or_else(|| "Unknown device".into())}
-                                    {s.current.then(|| view! { <strong class="badge">"This session"</strong> })}
-                                </td>
-                                <td class="mono">{s.ip_address.clone().unwrap_or_default()}</td>
-                                <td>{crate::components::time::minutes(&s.login_at)}</td>
-                                <td>{crate::components::time::minutes(&s.last_seen_at)}</td>
-                                <td>
-                                    <ActionForm action=end_one attr:class="inline-form">
-                                        <input type="hidden" name="id" value=id/>
-                                        <button type="submit" class="link-button">
-                                            {if s.current { "Sign out" } else { "End session" }}
-                                        </button>
-                                    </ActionForm>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="My sessions">
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Device"</th>
+                        <th scope="col">"IP address"</th>
+                        <th scope="col">"Signed in (UTC)"</th>
+                        <th scope="col">"Last seen (UTC)"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|s| {
+                            let id = s.id.to_string();
+                            view! {
+                                <tr>
+                                    <td>
+                                        {s.user_agent.clone().unwrap_or_else(|| "Unknown device".into())}
+                                        {s.current.then(|| view! { <strong class="badge">"This session"</strong> })}
+                                    </td>
+                                    <td class="mono">{s.ip_address.clone().unwrap_or_default()}</td>
+                                    <td>{crate::components::time::minutes(&s.login_at)}</td>
+                                    <td>{crate::components::time::minutes(&s.last_seen_at)}</td>
+                                    <td>
+                                        <ActionForm action=end_one attr:class="inline-form">
+                                            <input type="hidden" name="id" value=id/>
+                                            <button type="submit" class="link-button">
+                                                {if s.current { "Sign out" } else { "End session" }}
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

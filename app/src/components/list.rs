@@ -122,7 +122,7 @@ where
                         let results = if p.rows.is_empty() {
                             view! { <p class="empty">{empty}</p> }.into_any()
                         } else if scroll {
-                            view! { <div class="table-scroll">{rows(p.rows)}</div> }.into_any()
+                            view! { <div class="table-scroll" tabindex="0" role="region" aria-label=title>{rows(p.rows)}</div> }.into_any()
                         } else {
                             rows(p.rows).into_any()
                         };

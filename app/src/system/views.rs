@@ -44,32 +44,34 @@ fn StatusDetails(status: SystemStatus) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="migrations-heading">
             <h2 id="migrations-heading">{format!("Applied migrations ({applied})")}</h2>
-            <table class="data">
-                <thead>
-                    <tr>
-                        <th scope="col">"Version"</th>
-                        <th scope="col">"Description"</th>
-                        <th scope="col">"Applied (UTC)"</th>
-                        <th scope="col">"Result"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {status
-                        .migrations
-                        .into_iter()
-                        .map(|m| {
-                            view! {
-                                <tr>
-                                    <td class="mono">{m.version}</td>
-                                    <td>{m.description}</td>
-                                    <td>{crate::components::time::minutes(&m.installed_on.naive_utc())}</td>
-                                    <td>{if m.success { "applied" } else { "FAILED" }}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Applied migrations">
+                <table class="data">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Version"</th>
+                            <th scope="col">"Description"</th>
+                            <th scope="col">"Applied (UTC)"</th>
+                            <th scope="col">"Result"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {status
+                            .migrations
+                            .into_iter()
+                            .map(|m| {
+                                view! {
+                                    <tr>
+                                        <td class="mono">{m.version}</td>
+                                        <td>{m.description}</td>
+                                        <td>{crate::components::time::minutes(&m.installed_on.naive_utc())}</td>
+                                        <td>{if m.success { "applied" } else { "FAILED" }}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

@@ -33,36 +33,40 @@ pub fn DashboardPage() -> impl IntoView {
                         <div class="columns">
                             <section class="card" aria-labelledby="modules-heading">
                                 <h2 id="modules-heading">"Access per module"</h2>
-                                <table class="data">
-                                    <thead><tr>
-                                        <th scope="col">"Module"</th><th scope="col">"Users"</th>
-                                        <th scope="col">"Create"</th><th scope="col">"Edit"</th><th scope="col">"Approve"</th>
-                                    </tr></thead>
-                                    <tbody>
-                                        {d.modules.into_iter().map(|m| view! {
-                                            <tr>
-                                                <th scope="row">{m.module.title()}</th>
-                                                <td>{m.total_users}</td><td>{m.can_create}</td><td>{m.can_edit}</td><td>{m.can_approve}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <div class="table-scroll" tabindex="0" role="region" aria-label="Access per module">
+                                    <table class="data">
+                                        <thead><tr>
+                                            <th scope="col">"Module"</th><th scope="col">"Users"</th>
+                                            <th scope="col">"Create"</th><th scope="col">"Edit"</th><th scope="col">"Approve"</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {d.modules.into_iter().map(|m| view! {
+                                                <tr>
+                                                    <th scope="row">{m.module.title()}</th>
+                                                    <td>{m.total_users}</td><td>{m.can_create}</td><td>{m.can_edit}</td><td>{m.can_approve}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
                             </section>
                             <section class="card" aria-labelledby="recent-heading">
                                 <h2 id="recent-heading">"Recent sign-ins"</h2>
-                                <table class="data">
-                                    <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col">"Dealer"</th><th scope="col">"Signed in"</th></tr></thead>
-                                    <tbody>
-                                        {d.recent.into_iter().map(|u| view! {
-                                            <tr>
-                                                <td><A href=format!("/admin/users/{}", u.id)>{u.name}</A></td>
-                                                <td>{u.role.label()}</td>
-                                                <td>{u.dealer_code.unwrap_or_else(|| "—".into())}</td>
-                                                <td>{u.last_login.map(|t| minutes(&t)).unwrap_or_default()}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <div class="table-scroll" tabindex="0" role="region" aria-label="Recent sign-ins">
+                                    <table class="data">
+                                        <thead><tr><th scope="col">"User"</th><th scope="col">"Role"</th><th scope="col">"Dealer"</th><th scope="col">"Signed in"</th></tr></thead>
+                                        <tbody>
+                                            {d.recent.into_iter().map(|u| view! {
+                                                <tr>
+                                                    <td><A href=format!("/admin/users/{}", u.id)>{u.name}</A></td>
+                                                    <td>{u.role.label()}</td>
+                                                    <td>{u.dealer_code.unwrap_or_else(|| "—".into())}</td>
+                                                    <td>{u.last_login.map(|t| minutes(&t)).unwrap_or_default()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
                             </section>
                         </div>
                     })

@@ -166,7 +166,7 @@ pub fn TemplatesPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
                     templates.await.map(|list| view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Role templates">
                             <table class="data grid">
                                 <FlagHeaders leading=vec!["Role"]/>
                                 <tbody>

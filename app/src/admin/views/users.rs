@@ -459,23 +459,25 @@ fn UserScreen(
                 <h3>"Sessions"</h3>
                 {if has_sessions {
                     view! {
-                        <table class="data">
-                            <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Last seen"</th><th scope="col">"From"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
-                            <tbody>
-                                {sessions.into_iter().map(|s| {
-                                    let sid = s.id;
-                                    view! {
-                                        <tr>
-                                            <td>{minutes(&s.login_at)}</td>
-                                            <td>{minutes(&s.last_seen_at)}</td>
-                                            <td>{s.ip_address.unwrap_or_default()} " " <span class="muted">{s.user_agent.unwrap_or_default()}</span></td>
-                                            <td><button type="button" class="button small secondary" disabled=move || !editable.get()
-                                                on:click=move |_| revoke(Some(sid))>"End"</button></td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Sessions">
+                            <table class="data">
+                                <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Last seen"</th><th scope="col">"From"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                <tbody>
+                                    {sessions.into_iter().map(|s| {
+                                        let sid = s.id;
+                                        view! {
+                                            <tr>
+                                                <td>{minutes(&s.login_at)}</td>
+                                                <td>{minutes(&s.last_seen_at)}</td>
+                                                <td>{s.ip_address.unwrap_or_default()} " " <span class="muted">{s.user_agent.unwrap_or_default()}</span></td>
+                                                <td><button type="button" class="button small secondary" disabled=move || !editable.get()
+                                                    on:click=move |_| revoke(Some(sid))>"End"</button></td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
                         <button type="button" class="button secondary" disabled=move || !editable.get()
                             on:click=move |_| revoke(None)>"End all sessions"</button>
                     }.into_any()
@@ -488,7 +490,7 @@ fn UserScreen(
         <section class="card" aria-labelledby="perm-heading">
             <h2 id="perm-heading">"Permissions"</h2>
             <p class="muted">"Each box saves as soon as you change it. You can only grant what you hold yourself."</p>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Permissions">
                 <table class="data grid">
                     <FlagHeaders leading=vec![]/>
                     <tbody>
