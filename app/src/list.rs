@@ -82,6 +82,15 @@ impl Cursor {
         }
         Ok((key, id))
     }
+
+    /// The sort key as a point in time and the id, for lists ordered by a timestamp that is never
+    /// missing (the audit trail).
+    pub fn datetime_parts(&self) -> Result<(chrono::NaiveDateTime, Uuid), AppError> {
+        let (key, id) = self.parts()?;
+        let at = chrono::NaiveDateTime::parse_from_str(key, TIMESTAMP_FORMAT)
+            .map_err(|_| stale_cursor())?;
+        Ok((at, id))
+    }
 }
 
 /// How cursors write timestamps: PostgreSQL's own text form, so a cursor key read back with
@@ -281,6 +290,17 @@ mod tests {
         assert!(Cursor::from_param("key~not-a-uuid").parts().is_err());
         assert!(Cursor::new("yesterday", id).timestamp_parts().is_err());
         assert!(Cursor::new("a\0b", id).parts().is_err());
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+            .unwrap()
+            .and_hms_milli_opt(10, 0, 0, 500)
+            .unwrap();
+        assert_eq!(
+            Cursor::new(at.format(TIMESTAMP_FORMAT), id)
+                .datetime_parts()
+                .unwrap(),
+            (at, id)
+        );
+        assert!(Cursor::new("-infinity", id).datetime_parts().is_err());
     }
 
     #[test]

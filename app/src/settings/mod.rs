@@ -7,7 +7,7 @@
 #[cfg(feature = "ssr")]
 mod read;
 #[cfg(feature = "ssr")]
-pub use read::{ints, parse_int, roles};
+pub use read::{ints, roles};
 
 use crate::auth::roles::Role;
 
@@ -195,14 +195,6 @@ impl Setting {
         match self.kind {
             SettingKind::Integer { default, .. } => default.to_string(),
             SettingKind::Roles { default } => roles_text(default),
-        }
-    }
-
-    /// The integer default (0 for a setting that is not a number).
-    pub const fn default_int(&self) -> i64 {
-        match self.kind {
-            SettingKind::Integer { default, .. } => default,
-            SettingKind::Roles { .. } => 0,
         }
     }
 

@@ -7,12 +7,8 @@ use super::Setting;
 use crate::auth::roles::Role;
 use crate::error::AppError;
 
-/// The stored value of `setting`, as used (see [`Setting::int_or_default`]).
-pub fn parse_int(setting: &Setting, value: Option<&str>) -> i64 {
-    setting.int_or_default(value)
-}
-
-/// The values of the integer settings `wanted`, in the same order, read in one query.
+/// The values of the integer settings `wanted`, in the same order, read in one query (see
+/// [`Setting::int_or_default`]).
 pub async fn ints<const N: usize>(
     conn: &mut PgConnection,
     wanted: [Setting; N],
@@ -25,7 +21,7 @@ pub async fn ints<const N: usize>(
 
 /// The roles a roles setting names.
 pub async fn roles(conn: &mut PgConnection, setting: Setting) -> Result<Vec<Role>, AppError> {
-    let [value] = stored(conn, &[setting]).await?.try_into().unwrap_or([None]);
+    let value = stored(conn, &[setting]).await?.into_iter().next().flatten();
     Ok(setting.roles_or_default(value.as_deref()))
 }
 

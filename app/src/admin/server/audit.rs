@@ -118,18 +118,7 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &Filters) {
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
 pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError> {
     let f = filters(q)?;
-    let after = match &q.after {
-        Some(cursor) => {
-            let (at, id) = cursor.timestamp_parts()?;
-            let at = NaiveDateTime::parse_from_str(at, TIMESTAMP_FORMAT).map_err(|_| {
-                AppError::BadRequest {
-                    message: "That page link is no longer valid; start from the first page.".into(),
-                }
-            })?;
-            Some((at, id))
-        }
-        None => None,
-    };
+    let after = q.after.as_ref().map(Cursor::datetime_parts).transpose()?;
     let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT a.id, a.created_at, a.user_id, u.email::text AS actor_email, a.action::text AS action, \
