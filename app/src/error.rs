@@ -46,6 +46,14 @@ pub enum AppError {
     /// The request itself was malformed (missing or undecodable arguments).
     #[error("The request was not understood: {message}")]
     BadRequest { message: String },
+    /// The record changed since the caller loaded it: nothing was saved. Says who changed it,
+    /// when and to what, so the user can reload and decide again.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        changed_by: Option<String>,
+        changed_at: Option<chrono::NaiveDateTime>,
+    },
     /// Too many attempts; try again later.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
@@ -67,6 +75,7 @@ impl AppError {
             Self::NotFound => S::NOT_FOUND,
             Self::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             Self::BadRequest { .. } => S::BAD_REQUEST,
+            Self::Conflict { .. } => S::CONFLICT,
             Self::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             Self::Internal { .. } => S::INTERNAL_SERVER_ERROR,
             Self::Transport { .. } => S::BAD_GATEWAY,

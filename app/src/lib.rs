@@ -12,16 +12,20 @@ pub mod dealers;
 pub mod email;
 pub mod error;
 pub mod list;
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod modules;
+pub mod notifications;
 pub mod pages;
 pub mod posted;
+pub mod queue;
 pub mod routes;
 pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod system;
+pub mod workflow;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -34,9 +38,9 @@ use leptos_router::Lazy;
 use pages::{HomePage, ModulePage, NotFound};
 use routes::{
     AccountRoute, AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute,
-    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, PermissionsRoute,
-    ResetPasswordRoute, SessionsRoute, SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute,
-    UserNewRoute, UsersRoute,
+    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, NotificationsRoute,
+    PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute, ResetPasswordRoute, SessionsRoute,
+    SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute, UserNewRoute, UsersRoute,
 };
 
 /// The name cargo-leptos gives the generated CSS, JS and WASM files (`[[workspace.metadata.leptos]] name`).
@@ -67,6 +71,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::views::provide_auth();
+    live::provide_live();
     #[cfg(feature = "ssr")]
     send_content_security_policy();
     view! {
@@ -76,7 +81,11 @@ pub fn App() -> impl IntoView {
             <AppLayout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
+                    <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
                     <Route path=path!("/modules/:slug") view=ModulePage/>
+                    <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()}/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
                     <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()}/>
                     <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
                     <Route path=path!("/admin/users/new") view={Lazy::<UserNewRoute>::new()}/>

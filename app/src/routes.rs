@@ -11,6 +11,9 @@ use crate::auth::views::{
     AccountPage, DevMailboxPage, ForgotPasswordPage, MfaChallengePage, MfaSetupPage,
     ResetPasswordPage, SessionsPage,
 };
+use crate::modules::pcc::views::{PccListPage, PccRecordPage};
+use crate::notifications::views::NotificationsPage;
+use crate::queue::views::QueuePage;
 use crate::system::views::StatusPage;
 
 /// Defines, for each `Route("/path") => Page`, the unit struct `Route` and its `LazyRoute` impl,
@@ -56,4 +59,8 @@ lazy_routes! {
     ForgotPasswordRoute("/password/forgot") => ForgotPasswordPage,
     ResetPasswordRoute("/password/reset") => ResetPasswordPage,
     DevMailboxRoute("/dev/mailbox") => DevMailboxPage,
+    PccListRoute("/modules/pcc") => PccListPage,
+    PccRecordRoute("/modules/pcc/:id") => PccRecordPage,
+    QueueRoute("/queue") => QueuePage,
+    NotificationsRoute("/notifications") => NotificationsPage,
 }

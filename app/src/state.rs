@@ -17,6 +17,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Identity settings fixed at start-up.
     pub auth: AuthConfig,
+    /// Live updates: this process's fan-out of committed changes to open event streams.
+    pub live: crate::live::server::LiveHub,
 }
 
 /// Identity settings fixed at start-up (the rest live in the `settings` table).

@@ -147,6 +147,9 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
                     REQUEST_TIMEOUT,
                 )),
         )
+        // The live-update stream stays open for as long as the page does: outside the timeout and
+        // the compression (which would hold events back), and it checks its own session.
+        .route(app::live::STREAM_PATH, get(crate::live::events))
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@ pub mod config;
 pub mod create_admin;
 pub mod db;
 pub mod http;
+pub mod live;
 pub mod mail;
 pub mod secrets;
 pub mod telemetry;

@@ -94,6 +94,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 dev_mailbox,
                 passwords: PasswordWorkers::new(workers),
             },
+            live: app::live::server::LiveHub::new(),
         };
         let rate_limit = match args.auth_rate_limit_per_minute {
             Some(n) => server::http::AuthRateLimit::per_minute(n),
@@ -109,6 +110,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 }
             })
         };
+        let live_listener = server::live::spawn_listener(database.pool.clone(), state.live.clone());
         let app = server::http::router(state, rate_limit);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -125,6 +127,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         .context("serving HTTP");
         stop.cancel();
         housekeeping.abort();
+        live_listener.abort();
         let _ = mail_worker.await;
         served
     }

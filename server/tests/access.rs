@@ -11,39 +11,11 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// POSTs a JSON body to a server function that takes JSON.
-async fn call_json(
-    client: &reqwest::Client,
-    base: &str,
-    endpoint: &str,
-    body: Value,
-) -> reqwest::Response {
-    client
-        .post(format!("{base}/api/{endpoint}"))
-        .header("accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
+use common::{call_json, grant_all};
 
 /// A signed-in client for `email`.
 async fn client_for(base: &str, email: &str) -> reqwest::Client {
-    let client = common::client(base);
-    common::sign_in(&client, base, email).await;
-    client
-}
-
-async fn grant_all(pool: &PgPool, user: Uuid) {
-    sqlx::query(
-        "INSERT INTO module_access (user_id, module, can_view, can_create, can_edit, can_delete, can_approve)
-         SELECT $1, m, true, true, true, true, true
-           FROM unnest(ARRAY['dealer_pcc','api_registration','mt_meet','workshop_survey','warranty_survey','technical_survey']) m",
-    )
-    .bind(user)
-    .execute(pool)
-    .await
-    .unwrap();
+    common::signed_in(base, email).await
 }
 
 async fn pcc(pool: &PgPool, dealer: Uuid, by: Uuid, number: &str) {

@@ -32,7 +32,7 @@ macro_rules! keyed_enum {
             /// Every value.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
-            /// The text stored in `audit_logs`.
+            /// The stored text.
             pub const fn key(self) -> &'static str {
                 match self {
                     $($name::$variant => $key,)+
@@ -46,6 +46,8 @@ macro_rules! keyed_enum {
         }
     };
 }
+
+pub(crate) use keyed_enum;
 
 keyed_enum! {
     /// What happened (`audit_logs.action`): a dotted verb, grouped by its prefix.
@@ -104,6 +106,14 @@ keyed_enum! {
         DealerUpdated = "dealer.updated",
         /// A setting changed.
         SettingChanged = "setting.changed",
+        /// A module record was created (as a draft).
+        RecordCreated = "record.created",
+        /// A draft's (or returned record's) content was saved.
+        RecordSaved = "record.saved",
+        /// A record took a workflow step (old and new status, comment).
+        RecordTransition = "record.transition",
+        /// A draft was deleted.
+        RecordDeleted = "record.deleted",
     }
 }
 
@@ -122,6 +132,8 @@ keyed_enum! {
         Setting = "setting",
         /// A role template.
         RoleTemplate = "role_template",
+        /// A PCC application.
+        PccApplication = "dealer_pcc",
     }
 }
 
@@ -135,6 +147,7 @@ impl AuditEntity {
             AuditEntity::Access => "Access decisions",
             AuditEntity::Setting => "Settings",
             AuditEntity::RoleTemplate => "Role templates",
+            AuditEntity::PccApplication => "PCC applications",
         }
     }
 
@@ -143,6 +156,7 @@ impl AuditEntity {
         match self {
             AuditEntity::User => Some(format!("/admin/users/{id}")),
             AuditEntity::Dealer => Some(format!("/admin/dealers/{id}")),
+            AuditEntity::PccApplication => Some(format!("/modules/pcc/{id}")),
             _ => None,
         }
     }

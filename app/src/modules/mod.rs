@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod pcc;
+
 /// One business module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

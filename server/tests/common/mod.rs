@@ -27,6 +27,7 @@ pub fn state(pool: PgPool) -> AppState {
             dev_mailbox: true,
             passwords: PasswordWorkers::new(2),
         },
+        live: app::live::server::LiveHub::new(),
     }
 }
 
@@ -37,7 +38,9 @@ pub async fn start(pool: PgPool) -> String {
 
 /// Like [`start`] with `per_minute` credential requests allowed per IP.
 pub async fn start_with_limit(pool: PgPool, per_minute: u32) -> String {
-    let router = server::http::router(state(pool), AuthRateLimit::per_minute(per_minute));
+    let state = state(pool.clone());
+    server::live::spawn_listener(pool, state.live.clone());
+    let router = server::http::router(state, AuthRateLimit::per_minute(per_minute));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -112,6 +115,42 @@ pub async fn call(
         .send()
         .await
         .unwrap()
+}
+
+/// POSTs a JSON body to a server function that takes JSON.
+pub async fn call_json(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    client
+        .post(format!("{base}/api/{endpoint}"))
+        .header("accept", "application/json")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A client signed in as `email`.
+pub async fn signed_in(base: &str, email: &str) -> reqwest::Client {
+    let c = client(base);
+    sign_in(&c, base, email).await;
+    c
+}
+
+/// Grants `user` every flag in every module.
+pub async fn grant_all(pool: &PgPool, user: Uuid) {
+    sqlx::query(
+        "INSERT INTO module_access (user_id, module, can_view, can_create, can_edit, can_delete, can_approve)
+         SELECT $1, m, true, true, true, true, true
+           FROM unnest(ARRAY['dealer_pcc','api_registration','mt_meet','workshop_survey','warranty_survey','technical_survey']) m",
+    )
+    .bind(user)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 /// Signs `client` in as `email` with [`PASSWORD`]; panics unless it worked.

@@ -119,6 +119,23 @@ pub async fn resolve(
     conn: &mut PgConnection,
     token: &str,
 ) -> Result<Option<AuthSession>, AppError> {
+    resolve_with(conn, token, true).await
+}
+
+/// Like [`resolve`], but without counting as activity: an open live-update stream checks its
+/// session this way, so a page left open does not keep an idle session alive.
+pub async fn recheck(
+    conn: &mut PgConnection,
+    token: &str,
+) -> Result<Option<AuthSession>, AppError> {
+    resolve_with(conn, token, false).await
+}
+
+async fn resolve_with(
+    conn: &mut PgConnection,
+    token: &str,
+    touch: bool,
+) -> Result<Option<AuthSession>, AppError> {
     let hash = tokens::hash_token(token);
     let Some(row) = sqlx::query!(
         r#"SELECT s.id, s.user_id AS "user_id!", s.login_at AS "login_at!", s.last_seen_at, s.expires_at,
@@ -174,7 +191,7 @@ pub async fn resolve(
         return Ok(None);
     }
 
-    if now - row.last_seen_at >= TOUCH_EVERY {
+    if touch && now - row.last_seen_at >= TOUCH_EVERY {
         sqlx::query!(
             "UPDATE session_logs SET last_seen_at = $2 WHERE id = $1",
             row.id,

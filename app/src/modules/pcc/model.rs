@@ -1,0 +1,601 @@
+//! The PCC module's model: the application's criteria (typed, versioned, validated by this one
+//! code in the browser and on the server), the list's query and rows, and one application.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::workflow::PccStatus;
+use crate::dealers::Brand;
+use crate::error::FieldError;
+use crate::list::{Cursor, encode_params};
+use crate::workflow::{HistoryEntry, Step};
+
+/// The shape of `criteria_data` this release writes. Older shapes are read by [`Criteria::read`].
+pub const CRITERIA_SCHEMA_VERSION: u32 = 1;
+/// The longest justification kept.
+pub const JUSTIFICATION_MAX: usize = 4_000;
+/// The shortest justification a submission accepts.
+pub const JUSTIFICATION_MIN: usize = 50;
+
+/// One numeric criterion: its form field, label, bounds and unit. The form, the checks and the
+/// record page all read this table, so a bound is written once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measure {
+    /// The form field's name (and the key inside its section of `criteria_data`).
+    pub field: &'static str,
+    /// The label.
+    pub label: &'static str,
+    /// The smallest value accepted.
+    pub min: f64,
+    /// The largest value accepted.
+    pub max: f64,
+    /// Whether only whole numbers make sense.
+    pub whole: bool,
+    /// The unit shown after the value, if any.
+    pub unit: &'static str,
+}
+
+const fn count(field: &'static str, label: &'static str, max: f64) -> Measure {
+    Measure {
+        field,
+        label,
+        min: 0.0,
+        max,
+        whole: true,
+        unit: "",
+    }
+}
+
+/// The facility criteria.
+pub const FACILITY: [Measure; 3] = [
+    count("service_bays", "Service bays", 500.0),
+    count("lifts", "Vehicle lifts", 500.0),
+    count("diagnostic_stations", "Diagnostic stations", 200.0),
+];
+/// The people criteria.
+pub const PEOPLE: [Measure; 3] = [
+    count("technicians", "Technicians", 2_000.0),
+    count("certified_technicians", "Certified technicians", 2_000.0),
+    count("master_technicians", "Master technicians", 2_000.0),
+];
+/// The performance criteria.
+pub const PERFORMANCE: [Measure; 4] = [
+    Measure {
+        field: "csi_score",
+        label: "Customer satisfaction score",
+        min: 0.0,
+        max: 100.0,
+        whole: false,
+        unit: "%",
+    },
+    Measure {
+        field: "first_time_fix_rate",
+        label: "First-time-fix rate",
+        min: 0.0,
+        max: 100.0,
+        whole: false,
+        unit: "%",
+    },
+    Measure {
+        field: "turnaround_hours",
+        label: "Average repair turnaround",
+        min: 0.0,
+        max: 720.0,
+        whole: false,
+        unit: "hours",
+    },
+    count(
+        "vehicles_per_month",
+        "Vehicles serviced per month",
+        100_000.0,
+    ),
+];
+
+/// What a PCC application claims, as stored in `criteria_data`. Every figure may be missing in a
+/// draft; a submission needs them all ([`CriteriaForm::check`] with `complete`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Criteria {
+    /// The shape's version ([`CRITERIA_SCHEMA_VERSION`] when written by this release).
+    pub schema_version: u32,
+    /// Figures by field name ([`FACILITY`], [`PEOPLE`], [`PERFORMANCE`]).
+    #[serde(default)]
+    pub figures: std::collections::BTreeMap<String, f64>,
+    /// Whether there is a customer lounge.
+    #[serde(default)]
+    pub customer_lounge: Option<bool>,
+    /// Why the dealer should be a Performance Center.
+    #[serde(default)]
+    pub justification: String,
+}
+
+impl Criteria {
+    /// Reads stored criteria of any shape this release knows; unknown or missing data reads as
+    /// an empty draft rather than failing the page.
+    pub fn read(value: Option<&serde_json::Value>) -> Criteria {
+        value
+            .and_then(|v| serde_json::from_value::<Criteria>(v.clone()).ok())
+            .unwrap_or(Criteria {
+                schema_version: CRITERIA_SCHEMA_VERSION,
+                ..Criteria::default()
+            })
+    }
+
+    /// A figure by field name.
+    pub fn figure(&self, field: &str) -> Option<f64> {
+        self.figures.get(field).copied()
+    }
+
+    /// The form as it would be typed, to fill the editor with.
+    pub fn to_form(&self) -> CriteriaForm {
+        let mut form = CriteriaForm {
+            customer_lounge: match self.customer_lounge {
+                Some(true) => "yes".into(),
+                Some(false) => "no".into(),
+                None => String::new(),
+            },
+            justification: self.justification.clone(),
+            ..CriteriaForm::default()
+        };
+        for m in all_measures() {
+            if let Some(v) = self.figure(m.field) {
+                form.set(m.field, format_figure(v));
+            }
+        }
+        form
+    }
+}
+
+/// Every numeric criterion, in form order.
+pub fn all_measures() -> impl Iterator<Item = &'static Measure> {
+    FACILITY
+        .iter()
+        .chain(PEOPLE.iter())
+        .chain(PERFORMANCE.iter())
+}
+
+/// A figure as the form shows it (no trailing `.0`).
+pub fn format_figure(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
+}
+
+/// The criteria as typed: every field as text, so a bad value can be named and kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriteriaForm {
+    /// Figures by field name, as typed.
+    #[serde(default)]
+    pub figures: std::collections::BTreeMap<String, String>,
+    /// `yes`, `no` or empty.
+    #[serde(default)]
+    pub customer_lounge: String,
+    /// The justification.
+    #[serde(default)]
+    pub justification: String,
+}
+
+impl CriteriaForm {
+    /// The text typed into `field`.
+    pub fn get(&self, field: &str) -> String {
+        match field {
+            "customer_lounge" => self.customer_lounge.clone(),
+            "justification" => self.justification.clone(),
+            _ => self.figures.get(field).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Sets the text of `field`.
+    pub fn set(&mut self, field: &str, value: String) {
+        match field {
+            "customer_lounge" => self.customer_lounge = value,
+            "justification" => self.justification = value,
+            _ => {
+                self.figures.insert(field.to_owned(), value);
+            }
+        }
+    }
+
+    /// The criteria, or every field's problem. A draft (`complete` false) may leave fields empty
+    /// but never holds a value out of bounds; a submission needs every field, and the people
+    /// figures must nest (certified within technicians, masters within certified).
+    pub fn check(&self, complete: bool) -> Result<Criteria, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut criteria = Criteria {
+            schema_version: CRITERIA_SCHEMA_VERSION,
+            ..Criteria::default()
+        };
+        let unknown = self
+            .figures
+            .keys()
+            .find(|k| !all_measures().any(|m| m.field == k.as_str()));
+        if let Some(k) = unknown {
+            errors.push(FieldError::new(k.clone(), "This is not a PCC criterion."));
+        }
+        for m in all_measures() {
+            let text = self.figures.get(m.field).map(|s| s.trim()).unwrap_or("");
+            if text.is_empty() {
+                if complete {
+                    errors.push(FieldError::new(
+                        m.field,
+                        format!("Enter the {}.", lower(m.label)),
+                    ));
+                }
+                continue;
+            }
+            match check_measure(m, text) {
+                Ok(v) => {
+                    criteria.figures.insert(m.field.to_owned(), v);
+                }
+                Err(message) => errors.push(FieldError::new(m.field, message)),
+            }
+        }
+        criteria.customer_lounge = match self.customer_lounge.trim() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            "" => {
+                if complete {
+                    errors.push(FieldError::new(
+                        "customer_lounge",
+                        "Say whether there is a customer lounge.",
+                    ));
+                }
+                None
+            }
+            _ => {
+                errors.push(FieldError::new("customer_lounge", "Choose yes or no."));
+                None
+            }
+        };
+        let justification = self.justification.trim();
+        let length = justification.chars().count();
+        if length > JUSTIFICATION_MAX {
+            errors.push(FieldError::new(
+                "justification",
+                format!("Keep the justification to {JUSTIFICATION_MAX} characters (now {length})."),
+            ));
+        } else if justification
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
+            errors.push(FieldError::new(
+                "justification",
+                "The justification contains characters that cannot be stored.",
+            ));
+        } else if complete && length < JUSTIFICATION_MIN {
+            errors.push(FieldError::new(
+                "justification",
+                format!(
+                    "Explain in at least {JUSTIFICATION_MIN} characters why the dealer qualifies (now {length})."
+                ),
+            ));
+        }
+        criteria.justification = justification.to_owned();
+        let people = |f: &str| criteria.figure(f);
+        if let (Some(all), Some(certified)) =
+            (people("technicians"), people("certified_technicians"))
+            && certified > all
+        {
+            errors.push(FieldError::new(
+                "certified_technicians",
+                "Certified technicians cannot outnumber technicians.",
+            ));
+        }
+        if let (Some(certified), Some(masters)) = (
+            people("certified_technicians"),
+            people("master_technicians"),
+        ) && masters > certified
+        {
+            errors.push(FieldError::new(
+                "master_technicians",
+                "Master technicians are certified too: they cannot outnumber certified technicians.",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(criteria)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn lower(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn check_measure(m: &Measure, text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .replace(',', "")
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite())
+        .ok_or_else(|| "Enter a number.".to_owned())?;
+    if m.whole && value.fract() != 0.0 {
+        return Err("Enter a whole number.".into());
+    }
+    if value < m.min || value > m.max {
+        return Err(format!(
+            "Enter a value from {} to {}{}.",
+            format_figure(m.min),
+            format_figure(m.max),
+            if m.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", m.unit)
+            }
+        ));
+    }
+    Ok((value * 100.0).round() / 100.0)
+}
+
+/// The order of the applications list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PccSort {
+    /// By last change.
+    #[default]
+    Updated,
+    /// By application number (drafts last).
+    Number,
+}
+
+impl PccSort {
+    /// Every order.
+    pub const ALL: [PccSort; 2] = [PccSort::Updated, PccSort::Number];
+
+    /// The key in URLs.
+    pub const fn key(self) -> &'static str {
+        match self {
+            PccSort::Updated => "updated",
+            PccSort::Number => "number",
+        }
+    }
+
+    /// The label.
+    pub const fn label(self) -> &'static str {
+        match self {
+            PccSort::Updated => "Last change",
+            PccSort::Number => "Number",
+        }
+    }
+
+    /// The order whose key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// Search, filters, order and position of the applications list (in the page URL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PccQuery {
+    /// Part of the number, or of the dealer's code or name.
+    pub search: String,
+    /// Only this status.
+    pub status: Option<PccStatus>,
+    /// Only dealers of this brand.
+    pub brand: Option<Brand>,
+    /// Applied on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Applied on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Order.
+    pub sort: PccSort,
+    /// Oldest (or lowest) first.
+    pub ascending: bool,
+    /// The page's cursor.
+    pub after: Option<Cursor>,
+}
+
+impl PccQuery {
+    /// The query described by URL parameters (unknown values are ignored).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let date =
+            |k: &str| non_empty(k).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        PccQuery {
+            search: non_empty("q").unwrap_or_default(),
+            status: non_empty("status").and_then(|s| PccStatus::from_key(&s)),
+            brand: non_empty("brand").and_then(|b| Brand::from_key(&b)),
+            from: date("from"),
+            to: date("to"),
+            sort: non_empty("sort")
+                .and_then(|s| PccSort::from_key(&s))
+                .unwrap_or_default(),
+            ascending: non_empty("dir").is_some_and(|d| d == "asc"),
+            after: non_empty("after").map(Cursor::from_param),
+        }
+    }
+
+    /// URL parameters for this query (without the cursor unless `with_cursor`).
+    pub fn to_params(&self, with_cursor: bool) -> String {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if !self.search.is_empty() {
+            params.push(("q", self.search.clone()));
+        }
+        if let Some(s) = self.status {
+            params.push(("status", s.key().into()));
+        }
+        if let Some(b) = self.brand {
+            params.push(("brand", b.key().into()));
+        }
+        if let Some(d) = self.from {
+            params.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            params.push(("to", d.to_string()));
+        }
+        if self.sort != PccSort::default() {
+            params.push(("sort", self.sort.key().into()));
+        }
+        if self.ascending {
+            params.push(("dir", "asc".into()));
+        }
+        if with_cursor && let Some(a) = &self.after {
+            params.push(("after", a.as_str().to_owned()));
+        }
+        encode_params(&params)
+    }
+}
+
+/// One application in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PccRow {
+    /// `dealer_pcc.id`.
+    pub id: Uuid,
+    /// `PCC-2026-000123`, or none for a draft.
+    pub number: Option<String>,
+    /// The dealer.
+    pub dealer_id: Uuid,
+    /// Its code.
+    pub dealer_code: String,
+    /// Its name.
+    pub dealer_name: String,
+    /// Its brand.
+    pub brand: Option<Brand>,
+    /// Where the application stands.
+    pub status: PccStatus,
+    /// The day it was made (or submitted).
+    pub application_date: NaiveDate,
+    /// When it was last submitted.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// When it last changed.
+    pub updated_at: NaiveDateTime,
+    /// Who took it for review, if anyone.
+    pub reviewer: Option<String>,
+}
+
+/// One application, with what the viewer may do with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PccDetail {
+    /// The list row's facts.
+    pub row: PccRow,
+    /// The version every save and step must quote.
+    pub version: i32,
+    /// The criteria.
+    pub criteria: Criteria,
+    /// Who made it.
+    pub submitted_by: Option<String>,
+    /// The submitter's id (the record's facts for `authorize`).
+    pub submitted_by_id: Uuid,
+    /// The reviewer's latest comment (a revision request or rejection says why here).
+    pub review_comments: Option<String>,
+    /// The approver's comment.
+    pub approval_comments: Option<String>,
+    /// Who changed it last, and when.
+    pub updated_by: Option<String>,
+    /// The steps the viewer may take now.
+    pub steps: Vec<Step>,
+    /// Whether the viewer may change the criteria now.
+    pub can_edit: bool,
+    /// Whether the viewer may delete it (drafts only).
+    pub can_delete: bool,
+    /// The timeline.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A save of a draft's (or a returned application's) criteria.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PccSave {
+    /// The application.
+    pub id: Uuid,
+    /// The version the editor loaded.
+    pub version: i32,
+    /// The criteria as typed.
+    pub form: CriteriaForm,
+}
+
+/// What a save answers: the new version, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The version after the save.
+    pub version: i32,
+    /// When it was saved.
+    pub at: NaiveDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete() -> CriteriaForm {
+        let mut f = CriteriaForm::default();
+        for (k, v) in [
+            ("service_bays", "12"),
+            ("lifts", "10"),
+            ("diagnostic_stations", "4"),
+            ("technicians", "20"),
+            ("certified_technicians", "12"),
+            ("master_technicians", "3"),
+            ("csi_score", "91.5"),
+            ("first_time_fix_rate", "88"),
+            ("turnaround_hours", "26.5"),
+            ("vehicles_per_month", "640"),
+        ] {
+            f.set(k, v.into());
+        }
+        f.customer_lounge = "yes".into();
+        f.justification =
+            "Twelve bays, three master technicians and a CSI above 90 for two years.".into();
+        f
+    }
+
+    #[test]
+    fn a_complete_form_passes_and_round_trips_through_the_stored_shape() {
+        let c = complete().check(true).unwrap();
+        assert_eq!(c.schema_version, CRITERIA_SCHEMA_VERSION);
+        let stored = serde_json::to_value(&c).unwrap();
+        let back = Criteria::read(Some(&stored));
+        assert_eq!(back, c);
+        assert_eq!(back.to_form().check(true).unwrap(), c);
+    }
+
+    #[test]
+    fn drafts_may_be_partial_but_never_out_of_bounds() {
+        let mut f = CriteriaForm::default();
+        f.set("lifts", "3".into());
+        assert!(f.check(false).is_ok());
+        let errors = f.check(true).unwrap_err();
+        assert!(errors.iter().any(|e| e.field == "service_bays"));
+        assert!(errors.iter().any(|e| e.field == "justification"));
+        f.set("csi_score", "101".into());
+        let errors = f.check(false).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "csi_score");
+        f.set("csi_score", "NaN".into());
+        assert!(f.check(false).is_err());
+        f.set("csi_score", "".into());
+        f.set("lifts", "2.5".into());
+        assert_eq!(
+            f.check(false).unwrap_err()[0].message,
+            "Enter a whole number."
+        );
+    }
+
+    #[test]
+    fn people_figures_must_nest() {
+        let mut f = complete();
+        f.set("master_technicians", "13".into());
+        let errors = f.check(true).unwrap_err();
+        assert_eq!(errors[0].field, "master_technicians");
+        let mut f = complete();
+        f.set("certified_technicians", "21".into());
+        assert_eq!(f.check(true).unwrap_err()[0].field, "certified_technicians");
+    }
+
+    #[test]
+    fn unknown_fields_and_shapes_are_refused_or_read_as_empty() {
+        let mut f = complete();
+        f.set("helipads", "1".into());
+        assert_eq!(f.check(true).unwrap_err()[0].field, "helipads");
+        let odd = serde_json::json!({"something": "else", "schema_version": "x"});
+        assert_eq!(Criteria::read(Some(&odd)).figures.len(), 0);
+        assert_eq!(Criteria::read(None).schema_version, CRITERIA_SCHEMA_VERSION);
+    }
+}

@@ -1,0 +1,3 @@
+use leptos::prelude::*;
+#[component]
+pub fn QueuePage() -> impl IntoView { view! { <h1>"x"</h1> } }

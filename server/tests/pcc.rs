@@ -1,0 +1,652 @@
+//! The workflow core through the PCC module, over HTTP against a real database: the whole
+//! dealer–approver round, dealer isolation by id (refused and audited, nothing changed),
+//! self-approval, stale versions, concurrent deciders and submitters, drafts-only deletion, and
+//! dealer users' requests running as the application role under row-level security.
+
+mod common;
+
+use common::{PASSWORD, call_json, grant_all, signed_in};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A complete set of criteria, as the form sends them.
+fn complete_form() -> Value {
+    json!({
+        "figures": {
+            "service_bays": "12", "lifts": "10", "diagnostic_stations": "4",
+            "technicians": "20", "certified_technicians": "12", "master_technicians": "3",
+            "csi_score": "91.5", "first_time_fix_rate": "88", "turnaround_hours": "26.5",
+            "vehicles_per_month": "640"
+        },
+        "customer_lounge": "yes",
+        "justification": "Twelve bays, three master technicians and a CSI above 90 for two years running."
+    })
+}
+
+struct World {
+    base: String,
+    dealer_a: Uuid,
+    dealer_b: Uuid,
+    head_a: Uuid,
+    approver: Uuid,
+}
+
+async fn world(pool: &PgPool) -> World {
+    common::no_mfa_required(pool).await;
+    let dealer_a = common::dealer(pool, "A001", "active").await;
+    let dealer_b = common::dealer(pool, "B001", "active").await;
+    let head_a = common::user(pool, "head@a.example", "service_head", Some(dealer_a)).await;
+    let head_b = common::user(pool, "head@b.example", "service_head", Some(dealer_b)).await;
+    let approver = common::user(pool, "reviewer@oem.example", "manufacturer_admin", None).await;
+    for u in [head_a, head_b, approver] {
+        grant_all(pool, u).await;
+    }
+    // Dealer users never hold approve in practice; `authorize` refuses it anyway.
+    sqlx::query("UPDATE module_access SET can_approve = false WHERE user_id IN ($1, $2)")
+        .bind(head_a)
+        .bind(head_b)
+        .execute(pool)
+        .await
+        .unwrap();
+    World {
+        base: common::start(pool.clone()).await,
+        dealer_a,
+        dealer_b,
+        head_a,
+        approver,
+    }
+}
+
+async fn json_of(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let body = r.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+async fn create(c: &reqwest::Client, base: &str) -> (u16, Value) {
+    json_of(common::call(c, base, "pcc/create", &[]).await).await
+}
+
+async fn save(
+    c: &reqwest::Client,
+    base: &str,
+    id: &str,
+    version: i64,
+    form: Value,
+) -> (u16, Value) {
+    json_of(
+        call_json(
+            c,
+            base,
+            "pcc/save",
+            json!({"save": {"id": id, "version": version, "form": form}}),
+        )
+        .await,
+    )
+    .await
+}
+
+async fn step(
+    c: &reqwest::Client,
+    base: &str,
+    id: &str,
+    step: &str,
+    version: i64,
+    comment: &str,
+) -> (u16, Value) {
+    let body = json!({"request": {"id": id, "step": step, "version": version, "comment": comment}});
+    json_of(call_json(c, base, "pcc/step", body).await).await
+}
+
+async fn get(c: &reqwest::Client, base: &str, id: &str) -> (u16, Value) {
+    json_of(common::call(c, base, "pcc/get", &[("id", id)]).await).await
+}
+
+async fn version_of(pool: &PgPool, id: &str) -> (i32, String) {
+    sqlx::query_as("SELECT version, status FROM dealer_pcc WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn notifications_of(pool: &PgPool, user: Uuid) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_dealer_applies_and_a_reviewer_sends_back_then_approves(pool: PgPool) {
+    let w = world(&pool).await;
+    let dealer = signed_in(&w.base, "head@a.example").await;
+    let reviewer = signed_in(&w.base, "reviewer@oem.example").await;
+
+    let (status, id) = create(&dealer, &w.base).await;
+    assert_eq!(status, 200, "{id}");
+    let id = id.as_str().unwrap().to_owned();
+    let (status, again) = create(&dealer, &w.base).await;
+    assert_eq!(status, 409, "one open application per dealer: {again}");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has an open application")
+    );
+
+    // A draft takes partial figures but never one out of bounds; a refused save changes nothing.
+    let mut bad = complete_form();
+    bad["figures"]["csi_score"] = json!("140");
+    let (status, body) = save(&dealer, &w.base, &id, 1, bad).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["fields"][0]["field"], "csi_score");
+    assert_eq!(version_of(&pool, &id).await.0, 1);
+    let (status, body) = save(&dealer, &w.base, &id, 1, json!({"figures": {"lifts": "4"}})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], 2);
+    // Submitting an incomplete draft names what is missing.
+    let (status, body) = step(&dealer, &w.base, &id, "submit", 2, "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "justification")
+    );
+    // A stale save: 409 with who changed it and when, and nothing changes.
+    let (status, body) = save(&dealer, &w.base, &id, 1, complete_form()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["changed_by"], "Test User");
+    assert!(body["changed_at"].is_string());
+    assert_eq!(version_of(&pool, &id).await.0, 2);
+    let (status, _) = save(&dealer, &w.base, &id, 2, complete_form()).await;
+    assert_eq!(status, 200);
+
+    let (_, detail) = get(&dealer, &w.base, &id).await;
+    assert_eq!(
+        detail["row"]["number"],
+        Value::Null,
+        "drafts have no number yet"
+    );
+    assert_eq!(detail["steps"], json!(["submit"]));
+    assert_eq!(detail["can_delete"], true);
+
+    let (status, done) = step(&dealer, &w.base, &id, "submit", 3, "").await;
+    assert_eq!(status, 200, "{done}");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(done["number"], format!("PCC-{year}-000001"));
+    assert_eq!(
+        notifications_of(&pool, w.approver).await,
+        1,
+        "approvers hear of a submission"
+    );
+
+    // The reviewer's view: the steps `authorize` allows, none of the dealer's.
+    let (_, detail) = get(&reviewer, &w.base, &id).await;
+    assert_eq!(
+        detail["steps"],
+        json!(["take_for_review", "approve", "reject", "send_back"])
+    );
+    assert_eq!(detail["can_edit"], false);
+    let (status, _) = step(&reviewer, &w.base, &id, "take_for_review", 4, "").await;
+    assert_eq!(status, 200);
+    let (status, body) = step(&reviewer, &w.base, &id, "send_back", 5, "too short").await;
+    assert_eq!(status, 422, "send back needs a real comment: {body}");
+    assert_eq!(body["fields"][0]["field"], "comment");
+    let (status, _) = step(
+        &reviewer,
+        &w.base,
+        &id,
+        "send_back",
+        5,
+        "Add photos of the customer lounge, please.",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        notifications_of(&pool, w.head_a).await,
+        2,
+        "taken for review, sent back"
+    );
+
+    let (_, detail) = get(&dealer, &w.base, &id).await;
+    assert_eq!(detail["row"]["status"], "revision_requested");
+    assert_eq!(
+        detail["review_comments"],
+        "Add photos of the customer lounge, please."
+    );
+    assert_eq!(detail["steps"], json!(["resubmit"]));
+    assert_eq!(detail["can_edit"], true);
+    let mut changed = complete_form();
+    changed["figures"]["lifts"] = json!("11");
+    let (status, _) = save(&dealer, &w.base, &id, 6, changed).await;
+    assert_eq!(status, 200);
+    let (status, done) = step(
+        &dealer,
+        &w.base,
+        &id,
+        "resubmit",
+        7,
+        "Photos are in the folder.",
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        done["number"],
+        format!("PCC-{year}-000001"),
+        "resubmission keeps the number"
+    );
+    let (status, _) = step(&reviewer, &w.base, &id, "approve", 8, "").await;
+    assert_eq!(status, 200);
+
+    let (_, detail) = get(&dealer, &w.base, &id).await;
+    assert_eq!(detail["row"]["status"], "approved");
+    assert_eq!(detail["steps"], json!([]));
+    let steps: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "create",
+            "submit",
+            "take_for_review",
+            "send_back",
+            "resubmit",
+            "approve"
+        ]
+    );
+    assert_eq!(
+        detail["history"][3]["comment"],
+        "Add photos of the customer lounge, please."
+    );
+    assert_eq!(common::audited(&pool, "record.transition").await, 5);
+    // Decided records are never deleted.
+    let r = common::call(
+        &dealer,
+        &w.base,
+        "pcc/delete",
+        &[("id", &id), ("version", "9")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    // Once approved, the dealer may open a new application.
+    assert_eq!(create(&dealer, &w.base).await.0, 200);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn another_dealer_cannot_list_read_change_or_decide_an_application(pool: PgPool) {
+    let w = world(&pool).await;
+    let a = signed_in(&w.base, "head@a.example").await;
+    let b = signed_in(&w.base, "head@b.example").await;
+    let (_, id) = create(&a, &w.base).await;
+    let id = id.as_str().unwrap().to_owned();
+    save(&a, &w.base, &id, 1, complete_form()).await;
+    let before = version_of(&pool, &id).await;
+    let denied_before = common::audited(&pool, "authz.denied").await;
+
+    assert_eq!(get(&b, &w.base, &id).await.0, 403);
+    assert_eq!(save(&b, &w.base, &id, 2, complete_form()).await.0, 403);
+    assert_eq!(step(&b, &w.base, &id, "submit", 2, "").await.0, 403);
+    let r = common::call(&b, &w.base, "pcc/delete", &[("id", &id), ("version", "2")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(step(&b, &w.base, &id, "approve", 2, "").await.0, 403);
+    assert_eq!(version_of(&pool, &id).await, before, "nothing changed");
+    assert_eq!(
+        common::audited(&pool, "authz.denied").await,
+        denied_before + 5,
+        "each refusal audited"
+    );
+    // An id that does not exist is simply not found.
+    assert_eq!(get(&b, &w.base, &Uuid::new_v4().to_string()).await.0, 404);
+
+    // B's list holds only B's rows, whatever it asks for.
+    create(&b, &w.base).await;
+    let (status, page) = json_of(
+        call_json(
+            &b,
+            &w.base,
+            "pcc/list",
+            json!({"query": {
+                "search": "A001", "status": null, "brand": null, "from": null, "to": null,
+                "sort": "updated", "ascending": false, "after": null
+            }}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["rows"], json!([]));
+    let (_, page) = json_of(
+        call_json(
+            &b,
+            &w.base,
+            "pcc/list",
+            json!({"query": {
+                "search": "", "status": null, "brand": null, "from": null, "to": null,
+                "sort": "updated", "ascending": false, "after": null
+            }}),
+        )
+        .await,
+    )
+    .await;
+    let dealers: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["dealer_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(dealers, ["B001"]);
+    assert_eq!(page["total"], 1);
+    let _ = (w.dealer_a, w.dealer_b);
+}
+
+/// Inserts an application with complete criteria in `status` (numbered unless a draft).
+async fn application(
+    pool: &PgPool,
+    dealer: Uuid,
+    by: Uuid,
+    status: &str,
+    number: Option<&str>,
+) -> String {
+    let criteria = app::modules::pcc::model::CriteriaForm {
+        figures: complete_form()["figures"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect(),
+        customer_lounge: "yes".into(),
+        justification: complete_form()["justification"].as_str().unwrap().into(),
+    }
+    .check(true)
+    .unwrap();
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO dealer_pcc (dealer_id, submitted_by, application_number, application_date, criteria_data, status, submitted_at)
+         VALUES ($1, $2, $3, CURRENT_DATE, $4, $5, CASE WHEN $5 = 'draft' THEN NULL ELSE CURRENT_TIMESTAMP END) RETURNING id",
+    )
+    .bind(dealer)
+    .bind(by)
+    .bind(number)
+    .bind(serde_json::to_value(criteria).unwrap())
+    .bind(status)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn nobody_decides_on_their_own_submission(pool: PgPool) {
+    let w = world(&pool).await;
+    let id = application(
+        &pool,
+        w.dealer_a,
+        w.approver,
+        "pending",
+        Some("PCC-2026-900001"),
+    )
+    .await;
+    let reviewer = signed_in(&w.base, "reviewer@oem.example").await;
+    let (_, detail) = get(&reviewer, &w.base, &id).await;
+    assert_eq!(
+        detail["steps"],
+        json!([]),
+        "no decision is offered on one's own submission"
+    );
+    let (status, body) = step(&reviewer, &w.base, &id, "approve", 1, "").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("submission they made themselves")
+    );
+    assert_eq!(version_of(&pool, &id).await, (1, "pending".into()));
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn of_twenty_concurrent_approvals_exactly_one_wins(pool: PgPool) {
+    let w = world(&pool).await;
+    let id = application(
+        &pool,
+        w.dealer_a,
+        w.head_a,
+        "pending",
+        Some("PCC-2026-900002"),
+    )
+    .await;
+    let mut clients = Vec::new();
+    for i in 0..20 {
+        let email = format!("approver{i}@oem.example");
+        let u = common::user(&pool, &email, "manufacturer_admin", None).await;
+        grant_all(&pool, u).await;
+        sqlx::query("UPDATE users SET name = $2 WHERE id = $1")
+            .bind(u)
+            .bind(format!("Approver {i}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        clients.push(signed_in(&w.base, &email).await);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(clients.len()));
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|c| {
+            let (base, id, barrier) = (w.base.clone(), id.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                step(&c, &base, &id, "approve", 1, "").await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let won: Vec<_> = results.iter().filter(|(s, _)| *s == 200).collect();
+    let lost: Vec<_> = results.iter().filter(|(s, _)| *s == 409).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert_eq!(lost.len(), 19, "{results:?}");
+    let (winner_version, status) = version_of(&pool, &id).await;
+    assert_eq!((winner_version, status.as_str()), (2, "approved"));
+    let winner: String = sqlx::query_scalar("SELECT u.name FROM dealer_pcc p JOIN users u ON u.id = p.approved_by WHERE p.id = $1::uuid")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    for (_, body) in lost {
+        assert_eq!(
+            body["changed_by"],
+            winner.as_str(),
+            "the loser is told who decided"
+        );
+        assert!(
+            body["message"].as_str().unwrap().contains("approved"),
+            "and how: {body}"
+        );
+    }
+    assert_eq!(common::audited(&pool, "record.transition").await, 1);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn twenty_concurrent_first_submissions_get_twenty_consecutive_numbers(pool: PgPool) {
+    let w = world(&pool).await;
+    let mut jobs = Vec::new();
+    for i in 0..20 {
+        let dealer = common::dealer(&pool, &format!("C{i:03}"), "active").await;
+        let email = format!("head{i}@c.example");
+        let u = common::user(&pool, &email, "service_head", Some(dealer)).await;
+        grant_all(&pool, u).await;
+        let id = application(&pool, dealer, u, "draft", None).await;
+        jobs.push((signed_in(&w.base, &email).await, id));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(jobs.len()));
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|(c, id)| {
+            let (base, barrier) = (w.base.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                step(&c, &base, &id, "submit", 1, "").await
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        numbers.push(body["number"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let expected: Vec<String> = (1..=20).map(|n| format!("PCC-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn only_drafts_are_deleted_and_only_with_delete(pool: PgPool) {
+    let w = world(&pool).await;
+    let a = signed_in(&w.base, "head@a.example").await;
+    let pending = application(
+        &pool,
+        w.dealer_a,
+        w.head_a,
+        "pending",
+        Some("PCC-2026-900003"),
+    )
+    .await;
+    let r = common::call(
+        &a,
+        &w.base,
+        "pcc/delete",
+        &[("id", &pending), ("version", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    sqlx::query("UPDATE dealer_pcc SET status = 'approved' WHERE id = $1::uuid")
+        .bind(&pending)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, draft) = create(&a, &w.base).await;
+    let draft = draft.as_str().unwrap().to_owned();
+    // Without the delete flag, even a draft stays.
+    sqlx::query("UPDATE module_access SET can_delete = false WHERE user_id = $1")
+        .bind(w.head_a)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let a = signed_in(&w.base, "head@a.example").await;
+    let r = common::call(
+        &a,
+        &w.base,
+        "pcc/delete",
+        &[("id", &draft), ("version", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    sqlx::query("UPDATE module_access SET can_delete = true WHERE user_id = $1")
+        .bind(w.head_a)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let a = signed_in(&w.base, "head@a.example").await;
+    let r = common::call(
+        &a,
+        &w.base,
+        "pcc/delete",
+        &[("id", &draft), ("version", "1")],
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM dealer_pcc WHERE id = $1::uuid")
+        .bind(&draft)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert_eq!(common::audited(&pool, "record.deleted").await, 1);
+    let _ = PASSWORD;
+}
+
+/// Records, for each statement on `dealer_pcc`, the role it ran as: a restrictive policy that
+/// always passes but writes `current_user` down. Policies apply only to roles without BYPASSRLS
+/// that do not own the table, so a row here proves the request ran under the application role.
+async fn record_roles(pool: &PgPool) {
+    for statement in [
+        "CREATE TABLE role_seen (role text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())",
+        "GRANT INSERT ON role_seen TO oap_app",
+        "CREATE FUNCTION note_role(r text) RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS
+           $$ BEGIN INSERT INTO role_seen (role) VALUES (r); RETURN true; END $$",
+        "CREATE POLICY zz_note_role ON dealer_pcc AS RESTRICTIVE USING (note_role(current_user::text))
+           WITH CHECK (note_role(current_user::text))",
+    ] {
+        sqlx::query(statement).execute(pool).await.unwrap();
+    }
+}
+
+async fn roles_seen(pool: &PgPool) -> Vec<String> {
+    let roles: Vec<String> = sqlx::query_scalar("DELETE FROM role_seen RETURNING role")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let mut roles = roles;
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn every_pcc_function_of_a_dealer_user_runs_as_the_application_role(pool: PgPool) {
+    let w = world(&pool).await;
+    record_roles(&pool).await;
+    let a = signed_in(&w.base, "head@a.example").await;
+    let (_, id) = create(&a, &w.base).await;
+    let id = id.as_str().unwrap().to_owned();
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "create");
+    save(&a, &w.base, &id, 1, complete_form()).await;
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "save");
+    assert_eq!(get(&a, &w.base, &id).await.0, 200);
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "get");
+    let list = call_json(
+        &a,
+        &w.base,
+        "pcc/list",
+        json!({"query": {
+            "search": "", "status": null, "brand": null, "from": null, "to": null,
+            "sort": "updated", "ascending": false, "after": null
+        }}),
+    )
+    .await;
+    assert_eq!(list.status(), 200);
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "list");
+    assert_eq!(step(&a, &w.base, &id, "submit", 2, "").await.0, 200);
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "step");
+    let (_, draft) = {
+        sqlx::query("UPDATE dealer_pcc SET status = 'approved' WHERE id = $1::uuid")
+            .bind(&id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        roles_seen(&pool).await;
+        create(&a, &w.base).await
+    };
+    roles_seen(&pool).await;
+    let r = common::call(
+        &a,
+        &w.base,
+        "pcc/delete",
+        &[("id", draft.as_str().unwrap()), ("version", "1")],
+    )
+    .await;
+    assert!(r.status().is_success());
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "delete");
+}
