@@ -53,7 +53,7 @@ pub async fn notify(
 pub async fn unread(ctx: &Ctx) -> Result<i64, AppError> {
     let mut tx = ctx.begin().await?;
     let n = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM notifications WHERE user_id = $1 AND NOT is_read"#,
+        r#"SELECT count(*) AS "n!" FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE"#,
         ctx.actor.id
     )
     .fetch_one(&mut *tx)
@@ -79,12 +79,13 @@ pub async fn list(ctx: &Ctx, q: &NotificationQuery) -> Result<Page<NotificationR
     let after = q.after.as_ref().map(Cursor::datetime_parts).transpose()?;
     let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(
-        "SELECT id, title::text AS title, message, type AS kind, is_read, link::text AS link, created_at \
+        "SELECT id, title::text AS title, message, COALESCE(type, 'info') AS kind, \
+         COALESCE(is_read, false) AS is_read, link::text AS link, created_at \
          FROM notifications WHERE user_id = ",
     );
     qb.push_bind(ctx.actor.id);
     if q.unread_only {
-        qb.push(" AND NOT is_read");
+        qb.push(" AND is_read IS NOT TRUE");
     }
     if let Some((at, id)) = after {
         qb.push(" AND (created_at, id) < (")
@@ -123,7 +124,7 @@ pub async fn list(ctx: &Ctx, q: &NotificationQuery) -> Result<Page<NotificationR
 pub async fn mark_read(ctx: &Ctx, id: Option<Uuid>) -> Result<u64, AppError> {
     let mut tx = ctx.begin().await?;
     let changed = sqlx::query!(
-        "UPDATE notifications SET is_read = true WHERE user_id = $1 AND NOT is_read AND ($2::uuid IS NULL OR id = $2)",
+        "UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE AND ($2::uuid IS NULL OR id = $2)",
         ctx.actor.id,
         id
     )

@@ -7,7 +7,7 @@
 #[cfg(feature = "ssr")]
 mod read;
 #[cfg(feature = "ssr")]
-pub use read::{ints, roles};
+pub use read::{ints, roles, switch};
 
 use crate::auth::roles::Role;
 
@@ -24,6 +24,11 @@ pub enum SettingKind {
         default: i64,
         /// What it counts.
         unit: &'static str,
+    },
+    /// On or off (stored as `on` or `off`).
+    Switch {
+        /// Used while unset.
+        default: bool,
     },
     /// A set of roles; administrators' roles are always in it.
     Roles {
@@ -152,8 +157,17 @@ pub const INVITATION_HOURS: Setting = Setting {
     },
 };
 
+/// Whether the submitter of a record also gets an e-mail when it is decided.
+pub const EMAIL_DECISIONS: Setting = Setting {
+    category: "notifications",
+    key: "email_decisions",
+    label: "E-mail decisions to submitters",
+    description: "When on, whoever submitted a record also gets an e-mail when it is approved, rejected or sent back for revision (the notification in the portal is always sent).",
+    kind: SettingKind::Switch { default: false },
+};
+
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 8] = [
+pub const CATALOGUE: [Setting; 9] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -162,6 +176,7 @@ pub const CATALOGUE: [Setting; 8] = [
     AUTH_RATE_LIMIT_PER_MINUTE,
     RESET_TOKEN_MINUTES,
     INVITATION_HOURS,
+    EMAIL_DECISIONS,
 ];
 
 /// Roles as stored: keys separated by commas, in [`Role::ALL`] order.
@@ -172,6 +187,20 @@ fn roles_text(roles: &[Role]) -> String {
         .map(Role::key)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// A switch as stored.
+const fn switch_text(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
+/// A switch as typed: on/off, yes/no, true/false (any case).
+fn parse_switch(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" => Some(true),
+        "off" | "no" | "false" => Some(false),
+        _ => None,
+    }
 }
 
 /// The roles named in stored text (unknown keys ignored).
@@ -194,6 +223,7 @@ impl Setting {
     pub fn default_text(&self) -> String {
         match self.kind {
             SettingKind::Integer { default, .. } => default.to_string(),
+            SettingKind::Switch { default } => switch_text(default).to_owned(),
             SettingKind::Roles { default } => roles_text(default),
         }
     }
@@ -202,6 +232,7 @@ impl Setting {
     pub fn hint(&self) -> String {
         match self.kind {
             SettingKind::Integer { min, max, unit, .. } => format!("{min} to {max} {unit}."),
+            SettingKind::Switch { .. } => "on or off.".to_owned(),
             SettingKind::Roles { .. } => format!(
                 "Role keys separated by commas: {}.",
                 Role::ALL.map(Role::key).join(", ")
@@ -218,6 +249,9 @@ impl Setting {
                     "Enter a whole number from {min} to {max} ({unit})."
                 )),
             },
+            SettingKind::Switch { .. } => parse_switch(value)
+                .map(|on| switch_text(on).to_owned())
+                .ok_or_else(|| "Enter on or off.".to_owned()),
             SettingKind::Roles { .. } => {
                 let mut roles = Vec::new();
                 for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -249,7 +283,15 @@ impl Setting {
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .filter(|v| *v > 0)
                 .unwrap_or(default),
-            SettingKind::Roles { .. } => 0,
+            SettingKind::Switch { .. } | SettingKind::Roles { .. } => 0,
+        }
+    }
+
+    /// The stored switch `value` as used: the default when unset or unreadable.
+    pub fn switch_or_default(&self, value: Option<&str>) -> bool {
+        match self.kind {
+            SettingKind::Switch { default } => value.and_then(parse_switch).unwrap_or(default),
+            _ => false,
         }
     }
 
@@ -258,7 +300,7 @@ impl Setting {
         match (self.kind, value) {
             (SettingKind::Roles { .. }, Some(v)) => parse_roles(v),
             (SettingKind::Roles { default }, None) => default.to_vec(),
-            (SettingKind::Integer { .. }, _) => Vec::new(),
+            (SettingKind::Integer { .. } | SettingKind::Switch { .. }, _) => Vec::new(),
         }
     }
 }
@@ -301,6 +343,17 @@ mod tests {
             MFA_REQUIRED_ROLES.default_text(),
             "super_admin,manufacturer_admin"
         );
+    }
+
+    #[test]
+    fn switches_take_on_and_off_in_any_spelling_and_fall_back_to_off() {
+        assert_eq!(EMAIL_DECISIONS.normalise(" Yes ").unwrap(), "on");
+        assert_eq!(EMAIL_DECISIONS.normalise("FALSE").unwrap(), "off");
+        assert!(EMAIL_DECISIONS.normalise("maybe").is_err());
+        assert!(EMAIL_DECISIONS.switch_or_default(Some("on")));
+        assert!(!EMAIL_DECISIONS.switch_or_default(Some("nonsense")));
+        assert!(!EMAIL_DECISIONS.switch_or_default(None));
+        assert_eq!(EMAIL_DECISIONS.default_text(), "off");
     }
 
     #[test]

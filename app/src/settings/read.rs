@@ -25,6 +25,12 @@ pub async fn roles(conn: &mut PgConnection, setting: Setting) -> Result<Vec<Role
     Ok(setting.roles_or_default(value.as_deref()))
 }
 
+/// Whether a switch setting is on.
+pub async fn switch(conn: &mut PgConnection, setting: Setting) -> Result<bool, AppError> {
+    let value = stored(conn, &[setting]).await?.into_iter().next().flatten();
+    Ok(setting.switch_or_default(value.as_deref()))
+}
+
 /// The stored text of each of `wanted`, in order (`None` when unset).
 async fn stored(
     conn: &mut PgConnection,

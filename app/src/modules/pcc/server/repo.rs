@@ -42,8 +42,8 @@ pub struct Locked {
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>, sqlx::Error> {
     sqlx::query_as!(
         Locked,
-        r#"SELECT p.id, p.dealer_id, p.submitted_by, p.status AS "status: PccStatus", p.version,
-                  p.application_number AS number, p.criteria_data AS criteria, p.updated_at,
+        r#"SELECT p.id, p.dealer_id, p.submitted_by, p.status AS "status!: PccStatus", p.version,
+                  p.application_number AS number, p.criteria_data AS criteria, p.updated_at AS "updated_at!",
                   user_display_name(p.updated_by) AS updated_by,
                   d.dealer_code::text AS "dealer_code!", d.dealer_name::text AS "dealer_name!"
              FROM dealer_pcc p JOIN dealers d ON d.id = p.dealer_id
@@ -61,7 +61,7 @@ pub async fn open_of_dealer(
     dealer_id: Uuid,
 ) -> Result<Option<(Uuid, Option<String>, PccStatus)>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT id, application_number, status AS "status: PccStatus" FROM dealer_pcc
+        r#"SELECT id, application_number, status AS "status!: PccStatus" FROM dealer_pcc
             WHERE dealer_id = $1 AND status IN ('draft', 'pending', 'under_review', 'revision_requested')"#,
         dealer_id
     )
@@ -79,7 +79,7 @@ pub async fn insert_draft(
 ) -> Result<(Uuid, NaiveDateTime), sqlx::Error> {
     let row = sqlx::query!(
         r#"INSERT INTO dealer_pcc (dealer_id, submitted_by, application_date, criteria_data, status, updated_by)
-           VALUES ($1, $2, CURRENT_DATE, $3, 'draft', $2) RETURNING id, created_at"#,
+           VALUES ($1, $2, CURRENT_DATE, $3, 'draft', $2) RETURNING id, created_at AS "created_at!""#,
         dealer_id,
         user,
         criteria
@@ -98,7 +98,7 @@ pub async fn save_criteria(
 ) -> Result<(i32, NaiveDateTime), sqlx::Error> {
     let row = sqlx::query!(
         r#"UPDATE dealer_pcc SET criteria_data = $3, version = version + 1, updated_by = $2
-            WHERE id = $1 RETURNING version, updated_at"#,
+            WHERE id = $1 RETURNING version, updated_at AS "updated_at!""#,
         id,
         user,
         criteria
@@ -178,11 +178,11 @@ pub async fn detail(conn: &mut PgConnection, id: Uuid) -> Result<Option<DetailRo
     let r = sqlx::query!(
         r#"SELECT p.id, p.application_number, p.dealer_id, d.dealer_code::text AS "dealer_code!",
                   d.dealer_name::text AS "dealer_name!", d.brand AS "brand?: Brand",
-                  p.status AS "status: PccStatus", p.application_date, p.submitted_at, p.updated_at,
+                  p.status AS "status!: PccStatus", p.application_date, p.submitted_at, p.updated_at AS "updated_at!",
                   CASE WHEN p.status = 'under_review' THEN user_display_name(p.reviewed_by) END AS reviewer,
                   p.version, p.criteria_data, p.submitted_by, user_display_name(p.submitted_by) AS submitter,
                   p.review_comments, p.approval_comments, user_display_name(p.updated_by) AS updated_by,
-                  p.created_at
+                  p.created_at AS "created_at!"
              FROM dealer_pcc p JOIN dealers d ON d.id = p.dealer_id
             WHERE p.id = $1"#,
         id
@@ -251,7 +251,7 @@ impl From<ListRow> for PccRow {
 /// The list's columns (and the sort key of the chosen order).
 pub const LIST_COLUMNS: &str = "SELECT p.id, p.application_number AS number, p.dealer_id, \
      d.dealer_code::text AS dealer_code, d.dealer_name::text AS dealer_name, d.brand, p.status, \
-     p.application_date, p.submitted_at, p.updated_at, \
+     p.application_date, p.submitted_at, COALESCE(p.updated_at, p.created_at, 'epoch') AS updated_at, \
      CASE WHEN p.status = 'under_review' THEN user_display_name(p.reviewed_by) END AS reviewer";
 
 /// The sort expression of an order, and whether its key is a timestamp.

@@ -23,6 +23,7 @@ use crate::modules::Module;
 use crate::notifications::server::notify;
 use crate::notifications::{Notice, NoticeKind};
 use crate::queue::{QueueItem, QueueQuery};
+use crate::settings::{self, EMAIL_DECISIONS};
 use crate::workflow::server::{NewHistory, history, next_number, record_history, stale};
 use crate::workflow::{HistoryEntry, Step, StepDone, StepRequest, available, check_comment, find};
 
@@ -215,9 +216,15 @@ pub async fn create(ctx: &Ctx) -> Result<Uuid, AppError> {
 fn already_open(number: Option<&str>, status: PccStatus) -> AppError {
     AppError::Conflict {
         message: format!(
-            "Your dealer already has an open application ({}, {}). Finish or withdraw it before starting another.",
+            "Your dealer already has an open application ({}, {}). {}",
             label(number),
-            status.label().to_lowercase()
+            status.label().to_lowercase(),
+            match status {
+                PccStatus::Draft => "Continue that draft, or delete it, before starting another.",
+                PccStatus::RevisionRequested =>
+                    "Revise and resubmit it instead of starting another.",
+                _ => "A new one can be started once it is decided.",
+            }
         ),
         changed_by: None,
         changed_at: None,
@@ -422,6 +429,9 @@ async fn tell(
                 kind,
                 link,
             };
+            if step != Step::TakeForReview {
+                mail_decision(tx, ctx, l.submitted_by, &notice).await?;
+            }
             (vec![l.submitted_by], notice)
         }
         Step::Create => return Ok(()),
@@ -431,6 +441,29 @@ async fn tell(
         .filter(|id| *id != ctx.actor.id)
         .collect();
     notify(tx, &recipients, &notice).await
+}
+
+/// The decision by e-mail too, when the setting asks for it (decisions are taken by manufacturer
+/// staff, whose transactions may queue mail).
+async fn mail_decision(tx: &mut Tx, ctx: &Ctx, to: Uuid, notice: &Notice) -> Result<(), AppError> {
+    if !settings::switch(tx, EMAIL_DECISIONS).await? {
+        return Ok(());
+    }
+    let Some(email) = sqlx::query_scalar!(
+        "SELECT email::text FROM users WHERE id = $1 AND is_active IS TRUE",
+        to
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten() else {
+        return Ok(());
+    };
+    let link = notice.link.as_deref().unwrap_or("/");
+    let body = format!(
+        "{}\n\nOpen it: {}{link}\n\nYou get this e-mail because decisions are also sent by e-mail; the portal's notifications show them too.",
+        notice.message, ctx.state.auth.public_url
+    );
+    crate::mail::enqueue(tx, &email, &notice.title, &body).await
 }
 
 fn verb(step: Step) -> &'static str {
