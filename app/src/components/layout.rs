@@ -14,10 +14,14 @@ use crate::auth::authorize::{Action, Area};
 use crate::auth::model::{AccessStage, CurrentUser};
 use crate::auth::views::SignOutButton;
 use crate::error::AppError;
+use crate::live::{LiveStatus, connect_while, use_live};
 use crate::modules::Module;
+use crate::notifications::views::Bell;
 
-/// Header with the product name and the user menu; navigation for the six modules and
-/// administration once fully signed in; then the page.
+/// Header with the product name and the user menu (with the live indicator and the notification
+/// bell once fully signed in); navigation for the six modules, the approval queue and
+/// administration once fully signed in; then the page. Opens the live event stream after
+/// hydration while someone is fully signed in.
 #[component]
 pub fn AppLayout(children: Children) -> impl IntoView {
     let user = expect_context::<Resource<Result<Option<CurrentUser>, AppError>>>();
@@ -27,6 +31,8 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             .flatten()
             .filter(|u| u.stage == AccessStage::Full)
     };
+    // Live updates flow while someone is fully signed in: the stream opens after hydration.
+    connect_while(move || signed_in().is_some());
     // Once hydrated, links change the page without reloading it, so the menu opened to follow
     // one would otherwise stay open over the new page. Only on a change of page: a menu opened
     // while the app was still loading stays open when hydration finishes.
@@ -47,11 +53,15 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             <A href="/" attr:class="brand">"One Aftersales"</A>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    user.await.ok().flatten().map(|u| view! {
-                        <div class="user-menu">
-                            <A href="/account" attr:class="user-name">{u.name}</A>
-                            <SignOutButton/>
-                        </div>
+                    user.await.ok().flatten().map(|u| {
+                        let full = u.stage == AccessStage::Full;
+                        view! {
+                            <div class="user-menu">
+                                {full.then(|| view! { <LiveIndicator/> <Bell/> })}
+                                <A href="/account" attr:class="user-name">{u.name}</A>
+                                <SignOutButton/>
+                            </div>
+                        }
                     })
                 })}
             </Transition>
@@ -64,6 +74,9 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                         .filter(|m| u.can(Action::View, Area::Module(*m)))
                         .collect();
                     let admin: Vec<_> = admin_links_for(&u).collect();
+                    let decides = Module::ALL
+                        .into_iter()
+                        .any(|m| u.can(Action::Approve, Area::Module(m)));
                     view! {
                         <nav class="side-nav" aria-label="Main">
                             <details class="nav-menu" node_ref=menu>
@@ -80,6 +93,12 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                                         </ul>
                                     }.into_any()
                                 }}
+                                {decides.then(|| view! {
+                                    <h2 class="nav-heading">"Decisions"</h2>
+                                    <ul>
+                                        <li><A href="/queue">"Approval queue"</A></li>
+                                    </ul>
+                                })}
                                 {(!admin.is_empty()).then(|| view! {
                                     <h2 class="nav-heading">"Administration"</h2>
                                     <ul>
@@ -91,6 +110,7 @@ pub fn AppLayout(children: Children) -> impl IntoView {
                                 })}
                                 <h2 class="nav-heading">"Me"</h2>
                                 <ul>
+                                    <li><A href="/notifications">"Notifications"</A></li>
                                     <li><A href="/account">"My account"</A></li>
                                     <li><A href="/account/sessions">"My sessions"</A></li>
                                 </ul>
@@ -101,5 +121,21 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             </Transition>
             <main id="main" class="content">{children()}</main>
         </div>
+    }
+}
+
+/// Whether live updates are flowing, in words ("Live", "Reconnecting…"); hidden until the stream
+/// first connects, so the server's HTML and a page without JavaScript show nothing.
+#[component]
+fn LiveIndicator() -> impl IntoView {
+    let live = use_live();
+    let status = move || live.status.get();
+    view! {
+        <span class="live-status" role="status"
+            class:live=move || status() == LiveStatus::Live
+            class:reconnecting=move || status() == LiveStatus::Reconnecting
+            hidden=move || status() == LiveStatus::Idle>
+            {move || status().label()}
+        </span>
     }
 }

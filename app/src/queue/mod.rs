@@ -71,7 +71,9 @@ impl QueueQuery {
             module: non_empty("module").and_then(|m| Module::from_key(&m)),
             dealer: non_empty("dealer").unwrap_or_default(),
             brand: non_empty("brand").and_then(|b| Brand::from_key(&b)),
-            min_age_days: non_empty("age").and_then(|a| a.parse().ok()).filter(|d| *d <= 3650),
+            min_age_days: non_empty("age")
+                .and_then(|a| a.parse().ok())
+                .filter(|d| *d <= 3650),
         }
     }
 }
