@@ -20,7 +20,7 @@ run: ## Build (release) and serve the app at http://127.0.0.1:3000
 test: ## Run every test and check (fmt, clippy, sqlx cache, unit, integration, end-to-end)
 	@scripts/test.sh
 
-bench: ## Measure performance on the release build (login latency p50/p99 at 1 and 16 clients)
+bench: ## Measure performance on the release build (login, lists, PCC steps, live updates, WASM size)
 	@scripts/bench.sh
 
 bootstrap: ## Install missing tools only

@@ -4,6 +4,8 @@
 #   users list: the admin users list (server function JSON, and the server-rendered page) with
 #     1,000 and with 100,000 users: first page, a deep keyset page and a search.
 #   permission toggle: one flag of a random user on or off, audited, as the grid sends it.
+#   PCC (100,000 applications): the list as a manufacturer user and as a dealer user, a workflow
+#     step (take for review), and the time from a change to its event at 1 and 500 open streams.
 #   WASM: the size of the first page's bundle, raw and as served (brotli).
 # PostgreSQL: DATABASE_URL when set, otherwise an embedded cluster under /tmp/oap-bench-pg-<uid>.
 # Load comes from this machine (loopback only) and competes with the server for its cores.
@@ -131,4 +133,74 @@ OAP_BENCH_USERS="$(sql -At -c "SELECT string_agg(id::text, ',') FROM (SELECT id 
 export OAP_BENCH_USERS
 for clients in 1 16; do
   run "permission toggle (audited)" "$clients" scripts/bench/toggle.lua "http://$ADDR/api/admin/permissions/set"
+done
+
+# PCC: 100,000 applications over the 500 bench dealers (the newest of each still open, the rest
+# decided), a dealer user of the first bench dealer, and pending applications to take for review.
+sql <<'SQL'
+INSERT INTO users (email, password_hash, name, role, user_type, dealer_id)
+SELECT 'bench.head@dealer.example', u.password_hash, 'Bench Service Head', 'service_head', 'dealer', d.id
+  FROM users u, dealers d WHERE u.email = 'superadmin@oneaftersales.com' AND d.dealer_code = 'BENCH-0001'
+ON CONFLICT DO NOTHING;
+INSERT INTO module_access (user_id, module, can_view, can_create, can_edit, can_delete, can_approve)
+SELECT u.id, t.module, t.can_view, t.can_create, t.can_edit, t.can_delete, t.can_approve
+  FROM users u JOIN role_templates t ON t.role = u.role
+ WHERE u.email = 'bench.head@dealer.example'
+ON CONFLICT DO NOTHING;
+WITH d AS (
+  SELECT d.id, row_number() OVER (ORDER BY d.dealer_code) - 1 AS n,
+         (SELECT u.id FROM users u WHERE u.dealer_id = d.id ORDER BY u.id LIMIT 1) AS head
+    FROM dealers d WHERE d.dealer_code LIKE 'BENCH-%')
+INSERT INTO dealer_pcc (dealer_id, submitted_by, application_number, application_date, criteria_data, status,
+                        submitted_at, updated_at, created_at, version)
+SELECT d.id, d.head, 'PCC-' || (2020 + i % 6) || '-' || lpad(i::text, 6, '0'),
+       CURRENT_DATE - (i % 1500), '{"schema_version":1,"figures":{"lifts":4},"justification":"bench"}',
+       CASE WHEN i > 99500 THEN (ARRAY['pending','under_review','revision_requested'])[1 + i % 3]
+            WHEN i % 4 = 0 THEN 'rejected' ELSE 'approved' END,
+       now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval,
+       now() - (i || ' minutes')::interval, 2
+  FROM generate_series(1, 100000) i JOIN d ON d.n = i % 500;
+INSERT INTO dealers (dealer_code, dealer_name, city, brand, status)
+SELECT 'STEP-' || lpad(i::text, 5, '0'), 'Step Dealer ' || i, 'City ' || (i % 50), 'Both', 'active'
+  FROM generate_series(1, 20000) i;
+INSERT INTO dealer_pcc (dealer_id, submitted_by, application_number, application_date, criteria_data, status, submitted_at)
+SELECT d.id, (SELECT id FROM users WHERE email = 'bench.head@dealer.example'), 'PCC-2019-' || substr(d.dealer_code, 6),
+       CURRENT_DATE, '{"schema_version":1}', 'pending', now()
+  FROM dealers d WHERE d.dealer_code LIKE 'STEP-%';
+ANALYZE dealer_pcc; ANALYZE dealers; ANALYZE users;
+SQL
+jar="$(mktemp)"
+curl -fs -c "$jar" -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" \
+  --data-urlencode "email=bench.head@dealer.example" --data-urlencode "password=$OAP_BENCH_PASSWORD" \
+  "http://$ADDR/api/auth/login" >/dev/null
+DEALER_COOKIE="oap_session=$(awk '$6 == "oap_session" {print $7}' "$jar")"
+rm -f "$jar"
+pcc_list='{"query":{"search":"","sort":"updated","ascending":false}}'
+for clients in 1 16 64; do
+  OAP_BENCH_BODY="$pcc_list" run "PCC list, 100,000 applications: manufacturer" "$clients" \
+    scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
+done
+for clients in 1 16 64; do
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_BODY="$pcc_list" run "PCC list, 100,000 applications: dealer user" "$clients" \
+    scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
+done
+OAP_BENCH_BODY='{"query":{"search":"PCC-2023-0123","status":"approved","sort":"number","ascending":true}}' \
+  run "PCC list: number search + status filter" 16 scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
+ids="$(mktemp -d)"
+sql -At -c "SELECT id FROM dealer_pcc WHERE application_number LIKE 'PCC-2019-%' ORDER BY id" > "$ids/all"
+head -n 8000 "$ids/all" > "$ids/one"
+tail -n +8001 "$ids/all" > "$ids/many"
+OAP_BENCH_IDS_FILE="$ids/one" run "PCC step: take for review" 1 scripts/bench/step.lua "http://$ADDR/api/pcc/step"
+OAP_BENCH_IDS_FILE="$ids/many" run "PCC step: take for review" 16 scripts/bench/step.lua "http://$ADDR/api/pcc/step"
+rm -rf "$ids"
+
+# Live updates: a draft of the dealer user's, changed 200 times while 1 and then 500 streams listen.
+sql -c "UPDATE dealer_pcc SET status = 'approved' WHERE dealer_id = (SELECT dealer_id FROM users WHERE email = 'bench.head@dealer.example') AND status <> 'approved'"
+draft="$(curl -fs -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" -H "Cookie: $DEALER_COOKIE" \
+  -X POST "http://$ADDR/api/pcc/create" | tr -d '"')"
+for streams in 1 500; do
+  version="$(sql -At -c "SELECT version FROM dealer_pcc WHERE id = '$draft'")"
+  printf 'live updates: '
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_DRAFT="$draft" OAP_BENCH_VERSION="$version" \
+    node scripts/bench/live.mjs "$streams" 200
 done

@@ -91,6 +91,10 @@ printf '%s\n' "$OAP_E2E_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-
 export OAP_E2E_NARROW_ADMIN_EMAIL="e2e.narrow@oneaftersales.com" OAP_E2E_NARROW_ADMIN_PASSWORD="e2e-narrow-screens-admin-password"
 printf '%s\n' "$OAP_E2E_NARROW_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
   --email "$OAP_E2E_NARROW_ADMIN_EMAIL" --name "E2E Narrow Admin" --role manufacturer_admin --password-stdin >/dev/null
+# And the reviewer of the PCC journey, who also sets up the dealer and its service head.
+export OAP_E2E_PCC_ADMIN_EMAIL="e2e.pcc@oneaftersales.com" OAP_E2E_PCC_ADMIN_PASSWORD="e2e-pcc-reviewer-password"
+printf '%s\n' "$OAP_E2E_PCC_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
+  --email "$OAP_E2E_PCC_ADMIN_EMAIL" --name "Rhea Reviewer" --role manufacturer_admin --password-stdin >/dev/null
 (cd end2end && DATABASE_URL="$e2e_url" OAP_SUPERADMIN_PASSWORD="e2e-super-admin-password" npx playwright test)
 
 printf '\nmake test: all checks passed in %ss\n' "$((SECONDS - started))" >&2

@@ -1,0 +1,30 @@
+-- wrk script: one workflow step per request ("take for review"), each on a different pending PCC
+-- application, so the run measures the transition (lock, decide, write, history, audit,
+-- notifications, NOTIFY, commit), not clients queueing on one row. OAP_BENCH_IDS_FILE lists the
+-- application ids, one per line; thread k of n takes ids k, k+n, k+2n, ...
+local ids = {}
+for line in io.lines(os.getenv("OAP_BENCH_IDS_FILE")) do
+  ids[#ids + 1] = line
+end
+local threads = {}
+
+function setup(thread)
+  thread:set("slot", #threads)
+  threads[#threads + 1] = thread
+end
+
+local sent = 0
+local stride = 2
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Origin"] = os.getenv("OAP_BENCH_ORIGIN")
+wrk.headers["Cookie"] = os.getenv("OAP_BENCH_COOKIE")
+
+request = function()
+  local id = ids[1 + slot + sent * stride]
+  sent = sent + 1
+  local body = string.format('{"request":{"id":"%s","step":"take_for_review","version":1,"comment":""}}', id)
+  return wrk.format(nil, nil, nil, body)
+end
