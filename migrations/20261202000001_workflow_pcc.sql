@@ -13,11 +13,17 @@ CREATE TABLE record_numbers (
 REVOKE ALL ON record_numbers FROM oap_app;
 
 CREATE FUNCTION next_record_number(p_prefix VARCHAR, p_year INTEGER) RETURNS INTEGER
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   INSERT INTO record_numbers (prefix, year, last_value) VALUES (p_prefix, p_year, 1)
   ON CONFLICT (prefix, year) DO UPDATE SET last_value = record_numbers.last_value + 1
   RETURNING last_value
 $$;
+-- Numbers already given (applications from before this migration) are never given again.
+INSERT INTO record_numbers (prefix, year, last_value)
+SELECT 'PCC', (m[1])::int, max((m[2])::int)
+  FROM (SELECT regexp_match(application_number, '^PCC-(\d{4})-(\d{6})$') AS m FROM dealer_pcc) numbered
+ WHERE m IS NOT NULL
+ GROUP BY m[1];
 
 -- 2. Every transition of every module's records, for the record's timeline. The actor's name is
 --    kept as it was (a dealer user may not read manufacturer users' rows, and a renamed user's
@@ -71,7 +77,7 @@ CREATE INDEX idx_dealer_pcc_awaiting ON dealer_pcc (submitted_at, id)
 --    with their owner's rights because the application role cannot read manufacturer users or
 --    other users' permissions; each answers only the one fact it is named for.
 CREATE FUNCTION app_may_notify(target UUID) RETURNS BOOLEAN
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (
     SELECT 1 FROM users u
      WHERE u.id = target
@@ -80,7 +86,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
 $$;
 
 CREATE FUNCTION module_approvers(p_module VARCHAR) RETURNS SETOF UUID
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT u.id FROM users u JOIN module_access m ON m.user_id = u.id
    WHERE m.module = p_module AND m.can_approve IS TRUE
      AND u.user_type = 'manufacturer' AND u.is_active IS TRUE
@@ -111,7 +117,7 @@ CREATE TRIGGER session_logs_notify_ended AFTER UPDATE OF is_active ON session_lo
 --    users cannot read manufacturer users' rows; this answers the name alone, for an id they
 --    already hold.
 CREATE FUNCTION user_display_name(p_user UUID) RETURNS TEXT
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT name::text FROM users WHERE id = p_user
 $$;
 
@@ -119,7 +125,7 @@ $$;
 --    record by id is then refused by `authorize` (and the refusal audited) rather than simply not
 --    finding it. The answer never reaches the caller; the service decides on it.
 CREATE FUNCTION record_owner(p_module VARCHAR, p_id UUID, OUT dealer_id UUID, OUT submitted_by UUID)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   CASE p_module
     WHEN 'dealer_pcc' THEN
@@ -129,3 +135,9 @@ BEGIN
   END CASE;
 END
 $$;
+
+-- 8. The functions above that run with their owner's rights are for the server's requests only.
+REVOKE EXECUTE ON FUNCTION next_record_number(VARCHAR, INTEGER), app_may_notify(UUID),
+  module_approvers(VARCHAR), user_display_name(UUID), record_owner(VARCHAR, UUID) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION next_record_number(VARCHAR, INTEGER), app_may_notify(UUID),
+  module_approvers(VARCHAR), user_display_name(UUID), record_owner(VARCHAR, UUID) TO oap_app;

@@ -58,7 +58,7 @@ run() {
   local label="$1" clients="$2" script="$3" url="$4"
   local threads=$(( clients < 2 ? 1 : 2 ))
   local out
-  out="$(wrk -t"$threads" -c"$clients" -d"${DURATION}s" --latency -s "$script" "$url")"
+  out="$(OAP_BENCH_THREADS="$threads" wrk -t"$threads" -c"$clients" -d"${DURATION}s" --latency -s "$script" "$url")"
   if echo "$out" | grep -q "Non-2xx"; then
     echo "$out" >&2
     echo "$label answered errors; see above" >&2
@@ -162,7 +162,7 @@ SELECT d.id, d.head, 'PCC-' || (2020 + i % 6) || '-' || lpad(i::text, 6, '0'),
   FROM generate_series(1, 100000) i JOIN d ON d.n = i % 500;
 INSERT INTO dealers (dealer_code, dealer_name, city, brand, status)
 SELECT 'STEP-' || lpad(i::text, 5, '0'), 'Step Dealer ' || i, 'City ' || (i % 50), 'Both', 'active'
-  FROM generate_series(1, 20000) i;
+  FROM generate_series(1, 60000) i;
 INSERT INTO dealer_pcc (dealer_id, submitted_by, application_number, application_date, criteria_data, status, submitted_at)
 SELECT d.id, (SELECT id FROM users WHERE email = 'bench.head@dealer.example'), 'PCC-2019-' || substr(d.dealer_code, 6),
        CURRENT_DATE, '{"schema_version":1}', 'pending', now()
@@ -188,8 +188,8 @@ OAP_BENCH_BODY='{"query":{"search":"PCC-2023-0123","status":"approved","sort":"n
   run "PCC list: number search + status filter" 16 scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
 ids="$(mktemp -d)"
 sql -At -c "SELECT id FROM dealer_pcc WHERE application_number LIKE 'PCC-2019-%' ORDER BY id" > "$ids/all"
-head -n 8000 "$ids/all" > "$ids/one"
-tail -n +8001 "$ids/all" > "$ids/many"
+head -n 15000 "$ids/all" > "$ids/one"
+tail -n +15001 "$ids/all" > "$ids/many"
 OAP_BENCH_IDS_FILE="$ids/one" run "PCC step: take for review" 1 scripts/bench/step.lua "http://$ADDR/api/pcc/step"
 OAP_BENCH_IDS_FILE="$ids/many" run "PCC step: take for review" 16 scripts/bench/step.lua "http://$ADDR/api/pcc/step"
 rm -rf "$ids"

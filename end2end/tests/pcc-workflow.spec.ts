@@ -135,8 +135,9 @@ test("the reviewer sends it back; the dealer's bell and page follow live", async
   await reviewer.getByRole("button", { name: "Send back for revision" }).click();
   const comment = reviewer.getByLabel("Comment for the dealer (required)");
   await comment.fill("Too short");
-  await reviewer.getByRole("button", { name: "Confirm: Send back for revision" }).click();
-  await expect(reviewer.getByText(/at least 10 characters/)).toBeVisible();
+  // The dealer must learn why: a comment under 10 characters cannot be confirmed.
+  await expect(reviewer.getByText(/At least 10 characters/)).toBeVisible();
+  await expect(reviewer.getByRole("button", { name: "Confirm: Send back for revision" })).toHaveAttribute("aria-disabled", "true");
   await comment.fill("Please add photos of the customer lounge.");
   await reviewer.getByRole("button", { name: "Confirm: Send back for revision" }).click();
   await expect(reviewer.getByText("This application is back with its dealer for revision.")).toBeVisible();

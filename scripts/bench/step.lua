@@ -14,7 +14,8 @@ function setup(thread)
 end
 
 local sent = 0
-local stride = 2
+-- wrk's thread count, as bench.sh passes it: thread k takes every stride-th id from k.
+local stride = tonumber(os.getenv("OAP_BENCH_THREADS") or "1")
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -24,6 +25,9 @@ wrk.headers["Cookie"] = os.getenv("OAP_BENCH_COOKIE")
 
 request = function()
   local id = ids[1 + slot + sent * stride]
+  if id == nil then
+    error("step.lua ran out of pending applications: make bench.sh create more")
+  end
   sent = sent + 1
   local body = string.format('{"request":{"id":"%s","step":"take_for_review","version":1,"comment":""}}', id)
   return wrk.format(nil, nil, nil, body)

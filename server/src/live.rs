@@ -12,7 +12,7 @@ use std::time::Duration;
 use app::auth::model::AccessStage;
 use app::auth::server::{AuthSession, cookie, session};
 use app::error::AppError;
-use app::live::server::{Delivery, Fanout, LiveHub, deliver, listen};
+use app::live::server::{Delivery, Fanout, LiveHub, StreamSlot, deliver, listen};
 use app::state::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -40,6 +40,7 @@ struct Subscriber {
     recheck: tokio::time::Interval,
     greeted: bool,
     closed: bool,
+    _slot: StreamSlot,
 }
 
 impl Subscriber {
@@ -65,6 +66,7 @@ impl Subscriber {
                     Ok(Fanout::Resync) | Err(RecvError::Lagged(_)) => {
                         return Some(Event::default().event("resync").data("{}"));
                     }
+                    Ok(Fanout::Shutdown) => return None,
                     Err(RecvError::Closed) => return None,
                 },
                 _ = self.recheck.tick() => {
@@ -123,9 +125,17 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(None) => return refuse(AppError::Unauthenticated),
         Err(err) => return refuse(err),
     };
-    let mut recheck = tokio::time::interval(RECHECK);
-    recheck.reset();
+    let Some(slot) = state.live.slot(session.session_id) else {
+        return refuse(AppError::RateLimited {
+            retry_after_secs: RECHECK.as_secs(),
+        });
+    };
+    // Streams opened together (every tab after a restart) spread their checks over the period
+    // instead of all querying at the same moment.
+    let spread = Duration::from_millis((session.session_id.as_u128() % RECHECK.as_millis()) as u64);
+    let recheck = tokio::time::interval_at(tokio::time::Instant::now() + spread, RECHECK);
     let subscriber = Subscriber {
+        _slot: slot,
         receiver: state.live.subscribe(),
         state,
         token,

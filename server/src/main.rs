@@ -110,6 +110,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 }
             })
         };
+        let live_hub = state.live.clone();
         let live_listener = server::live::spawn_listener(database.pool.clone(), state.live.clone());
         let app = server::http::router(state, rate_limit);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -122,7 +123,11 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             listener,
             app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open event streams end now rather than holding the shutdown until pages close.
+            live_hub.send(app::live::server::Fanout::Shutdown);
+        })
         .await
         .context("serving HTTP");
         stop.cancel();

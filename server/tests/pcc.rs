@@ -577,19 +577,22 @@ async fn only_drafts_are_deleted_and_only_with_delete(pool: PgPool) {
     let _ = PASSWORD;
 }
 
-/// Records, for each statement on `dealer_pcc`, the role it ran as: a restrictive policy that
+/// Records, for each statement on `table`, the role it ran as: a restrictive policy that
 /// always passes but writes `current_user` down. Policies apply only to roles without BYPASSRLS
 /// that do not own the table, so a row here proves the request ran under the application role.
-async fn record_roles(pool: &PgPool) {
+async fn record_roles(pool: &PgPool, table: &str) {
     for statement in [
-        "CREATE TABLE role_seen (role text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())",
-        "GRANT INSERT ON role_seen TO oap_app",
+        "CREATE TABLE role_seen (role text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())".to_owned(),
+        "GRANT INSERT ON role_seen TO oap_app".to_owned(),
         "CREATE FUNCTION note_role(r text) RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS
-           $$ BEGIN INSERT INTO role_seen (role) VALUES (r); RETURN true; END $$",
-        "CREATE POLICY zz_note_role ON dealer_pcc AS RESTRICTIVE USING (note_role(current_user::text))
-           WITH CHECK (note_role(current_user::text))",
+           $$ BEGIN INSERT INTO role_seen (role) VALUES (r); RETURN true; END $$"
+            .to_owned(),
+        format!(
+            "CREATE POLICY zz_note_role ON {table} AS RESTRICTIVE USING (note_role(current_user::text))
+               WITH CHECK (note_role(current_user::text))"
+        ),
     ] {
-        sqlx::query(statement).execute(pool).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(pool).await.unwrap();
     }
 }
 
@@ -607,7 +610,7 @@ async fn roles_seen(pool: &PgPool) -> Vec<String> {
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn every_pcc_function_of_a_dealer_user_runs_as_the_application_role(pool: PgPool) {
     let w = world(&pool).await;
-    record_roles(&pool).await;
+    record_roles(&pool, "dealer_pcc").await;
     let a = signed_in(&w.base, "head@a.example").await;
     let (_, id) = create(&a, &w.base).await;
     let id = id.as_str().unwrap().to_owned();
@@ -649,4 +652,211 @@ async fn every_pcc_function_of_a_dealer_user_runs_as_the_application_role(pool: 
     .await;
     assert!(r.status().is_success());
     assert_eq!(roles_seen(&pool).await, ["oap_app"], "delete");
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_queue_lists_oldest_first_and_bulk_decisions_answer_per_record(pool: PgPool) {
+    let w = world(&pool).await;
+    let mut ids = Vec::new();
+    for (i, code) in ["Q001", "Q002", "Q003"].into_iter().enumerate() {
+        let dealer = common::dealer(&pool, code, "active").await;
+        let id = application(
+            &pool,
+            dealer,
+            w.head_a,
+            "pending",
+            Some(&format!("PCC-2026-80000{i}")),
+        )
+        .await;
+        sqlx::query("UPDATE dealer_pcc SET submitted_at = now() - make_interval(days => $2) WHERE id = $1::uuid")
+            .bind(&id)
+            .bind(10 - i as i32)
+            .execute(&pool)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    // The reviewer's own submission is waiting too, but is not theirs to decide.
+    let own = application(
+        &pool,
+        w.dealer_b,
+        w.approver,
+        "pending",
+        Some("PCC-2026-800009"),
+    )
+    .await;
+    let reviewer = signed_in(&w.base, "reviewer@oem.example").await;
+    let query =
+        json!({"query": {"module": null, "dealer": "", "brand": null, "min_age_days": null}});
+    let (status, queue) =
+        json_of(call_json(&reviewer, &w.base, "queue/list", query.clone()).await).await;
+    assert_eq!(status, 200, "{queue}");
+    let listed: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        ids.iter().map(String::as_str).collect::<Vec<_>>(),
+        "oldest first, own submission left out"
+    );
+    let aged = json!({"query": {"module": "dealer_pcc", "dealer": "q00", "brand": null, "min_age_days": 9}});
+    let (_, old) = json_of(call_json(&reviewer, &w.base, "queue/list", aged).await).await;
+    assert_eq!(old.as_array().unwrap().len(), 2, "{old}");
+
+    // One record changed meanwhile, one is the reviewer's own: each answers for itself.
+    sqlx::query("UPDATE dealer_pcc SET version = 2 WHERE id = $1::uuid")
+        .bind(&ids[1])
+        .execute(&pool)
+        .await
+        .unwrap();
+    let items: Vec<Value> = ids
+        .iter()
+        .chain([&own])
+        .map(|id| json!({"module": "dealer_pcc", "id": id, "version": 1}))
+        .collect();
+    let (status, outcomes) = json_of(
+        call_json(
+            &reviewer,
+            &w.base,
+            "queue/bulk",
+            json!({"items": items, "step": "reject", "comment": "short"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        outcomes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["done"] == false),
+        "a short comment rejects nothing: {outcomes}"
+    );
+    let (_, outcomes) = json_of(
+        call_json(
+            &reviewer,
+            &w.base,
+            "queue/bulk",
+            json!({"items": items, "step": "approve", "comment": ""}),
+        )
+        .await,
+    )
+    .await;
+    let done: Vec<bool> = outcomes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["done"].as_bool().unwrap())
+        .collect();
+    assert_eq!(done, [true, false, true, false], "{outcomes}");
+    assert!(
+        outcomes[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("changed this record")
+    );
+    assert!(
+        outcomes[3]["message"]
+            .as_str()
+            .unwrap()
+            .contains("submission they made themselves")
+    );
+    assert_eq!(version_of(&pool, &ids[0]).await, (2, "approved".into()));
+    assert_eq!(version_of(&pool, &ids[1]).await, (2, "pending".into()));
+
+    // Dealer users decide nothing, so they have no queue.
+    let dealer = signed_in(&w.base, "head@a.example").await;
+    assert_eq!(
+        call_json(&dealer, &w.base, "queue/list", query)
+            .await
+            .status(),
+        403
+    );
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_dealer_user_reads_and_marks_only_their_own_notifications(pool: PgPool) {
+    let w = world(&pool).await;
+    for (user, title) in [(w.head_a, "Mine"), (w.approver, "Not yours")] {
+        sqlx::query("INSERT INTO notifications (user_id, title, message, type) VALUES ($1, $2, 'm', 'info')")
+            .bind(user)
+            .bind(title)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    record_roles(&pool, "notifications").await;
+    let a = signed_in(&w.base, "head@a.example").await;
+    let (_, unread) = json_of(common::call(&a, &w.base, "notifications/unread", &[]).await).await;
+    assert_eq!(unread, 1);
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "unread count");
+    let (_, page) = json_of(
+        call_json(
+            &a,
+            &w.base,
+            "notifications/list",
+            json!({"query": {"unread_only": false, "after": null}}),
+        )
+        .await,
+    )
+    .await;
+    let titles: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Mine"]);
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "list");
+    let (_, marked) = json_of(common::call(&a, &w.base, "notifications/read", &[]).await).await;
+    assert_eq!(marked, 1, "mark all read changes only one's own");
+    assert_eq!(roles_seen(&pool).await, ["oap_app"], "mark read");
+    let theirs: bool = sqlx::query_scalar("SELECT is_read FROM notifications WHERE user_id = $1")
+        .bind(w.approver)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!theirs);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn manufacturer_staff_neither_fill_in_nor_submit_a_dealers_application(pool: PgPool) {
+    let w = world(&pool).await;
+    let a = signed_in(&w.base, "head@a.example").await;
+    let reviewer = signed_in(&w.base, "reviewer@oem.example").await;
+    let (_, id) = create(&a, &w.base).await;
+    let id = id.as_str().unwrap().to_owned();
+    save(&a, &w.base, &id, 1, complete_form()).await;
+    let (_, detail) = get(&reviewer, &w.base, &id).await;
+    assert_eq!(detail["can_edit"], false);
+    assert_eq!(
+        detail["steps"],
+        json!([]),
+        "a draft is the dealer's to submit"
+    );
+    let denied = common::audited(&pool, "authz.denied").await;
+    let (status, body) = save(&reviewer, &w.base, &id, 2, complete_form()).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dealer's own staff")
+    );
+    assert_eq!(step(&reviewer, &w.base, &id, "submit", 2, "").await.0, 403);
+    assert_eq!(common::audited(&pool, "authz.denied").await, denied + 2);
+    assert_eq!(version_of(&pool, &id).await, (2, "draft".into()));
+    // Submitted by the service head, who is then its submitter, and so not its decider.
+    assert_eq!(step(&a, &w.base, &id, "submit", 2, "").await.0, 200);
+    let submitter: Uuid =
+        sqlx::query_scalar("SELECT submitted_by FROM dealer_pcc WHERE id = $1::uuid")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(submitter, w.head_a);
 }

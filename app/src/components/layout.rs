@@ -125,13 +125,15 @@ pub fn AppLayout(children: Children) -> impl IntoView {
 }
 
 /// Whether live updates are flowing, in words ("Live", "Reconnecting…"); hidden until the stream
-/// first connects, so the server's HTML and a page without JavaScript show nothing.
+/// first connects, so the server's HTML and a page without JavaScript show nothing. Not a live
+/// region: announcing every reconnect would interrupt screen-reader users for nothing they can act
+/// on; the text is there when they look.
 #[component]
 fn LiveIndicator() -> impl IntoView {
     let live = use_live();
     let status = move || live.status.get();
     view! {
-        <span class="live-status" role="status"
+        <span class="live-status" title="Whether this page updates by itself"
             class:live=move || status() == LiveStatus::Live
             class:reconnecting=move || status() == LiveStatus::Reconnecting
             hidden=move || status() == LiveStatus::Idle>

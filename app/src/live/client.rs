@@ -2,8 +2,10 @@
 //! events bump counters that pages' resources read, so they refetch through the normal server
 //! functions. On the server (and before hydration) the counters simply stay at zero.
 //!
-//! The browser reconnects by itself after a dropped connection; when it is back, every counter is
-//! bumped so each open page refetches and nothing that happened meanwhile is missed.
+//! The browser reconnects by itself after a dropped connection, and this code reopens a stream
+//! the server refused or closed (after a back-off); whenever a stream is (re)opened, every counter
+//! is bumped so each open page refetches and nothing that happened meanwhile is missed. Record
+//! changes are coalesced to one refetch a second.
 
 use leptos::prelude::*;
 
@@ -80,6 +82,10 @@ pub fn connect_while(signed_in: impl Fn() -> bool + Send + Sync + 'static) {
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -87,6 +93,14 @@ mod browser {
 
     use super::{LiveStatus, LiveUpdates, RecordChanged};
     use crate::live::STREAM_PATH;
+
+    /// Record changes arriving closer together than this reach the pages as one: a dealer's
+    /// autosave every second must not make every open list refetch every second.
+    const COALESCE: Duration = Duration::from_millis(1_000);
+    /// How long to wait before reopening a stream the server closed or refused, doubling up to
+    /// [`RETRY_MAX`] (the browser retries dropped connections by itself, but not refused ones).
+    const RETRY_FIRST: Duration = Duration::from_secs(2);
+    const RETRY_MAX: Duration = Duration::from_secs(60);
 
     /// The open stream and the handlers it calls (dropped together).
     struct Stream {
@@ -100,7 +114,29 @@ mod browser {
         }
     }
 
-    fn open(live: LiveUpdates) -> Option<Stream> {
+    /// Bumps `records` at most once per [`COALESCE`], always after the last change.
+    #[derive(Clone, Default)]
+    struct Coalescer {
+        pending: Rc<Cell<bool>>,
+    }
+
+    impl Coalescer {
+        fn bump(&self, live: LiveUpdates) {
+            if self.pending.replace(true) {
+                return;
+            }
+            let pending = self.pending.clone();
+            set_timeout(
+                move || {
+                    pending.set(false);
+                    live.records.try_update(|n| *n += 1);
+                },
+                COALESCE,
+            );
+        }
+    }
+
+    fn open(live: LiveUpdates, reopen: Rc<dyn Fn()>) -> Option<Stream> {
         let source = EventSource::new(STREAM_PATH).ok()?;
         let mut handlers = Vec::new();
         let mut on = |name: &str, f: Box<dyn FnMut(web_sys::Event)>| {
@@ -108,23 +144,28 @@ mod browser {
             let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
             handlers.push(handler);
         };
-        // The first `open` is the initial connection; any later one follows a drop, and the
-        // pages refetch what they may have missed.
-        let mut opened_before = false;
+        // Every (re)connection resyncs: whatever changed between the page being rendered (or
+        // the connection dropping) and the stream being open is refetched, so nothing is missed.
         on(
-            "open",
+            "ready",
             Box::new(move |_| {
-                if opened_before {
-                    live.resync();
-                }
-                opened_before = true;
-                live.status.set(LiveStatus::Live);
+                live.status.try_set(LiveStatus::Live);
+                live.resync();
             }),
         );
+        let closed_source = source.clone();
         on(
             "error",
-            Box::new(move |_| live.status.set(LiveStatus::Reconnecting)),
+            Box::new(move |_| {
+                live.status.try_set(LiveStatus::Reconnecting);
+                // Refused (401 after sign-out, 5xx) or closed by the server: the browser gives up,
+                // so try again later ourselves.
+                if closed_source.ready_state() == EventSource::CLOSED {
+                    reopen();
+                }
+            }),
         );
+        let coalescer = Coalescer::default();
         on(
             "record",
             Box::new(move |e| {
@@ -134,16 +175,27 @@ mod browser {
                 if let Some(changed) =
                     data.and_then(|d| serde_json::from_str::<RecordChanged>(&d).ok())
                 {
-                    live.last_record.set(Some(changed));
+                    live.last_record.try_set(Some(changed));
                 }
-                live.records.update(|n| *n += 1);
+                coalescer.bump(live);
             }),
         );
         on(
             "notification",
-            Box::new(move |_| live.notifications.update(|n| *n += 1)),
+            Box::new(move |_| {
+                live.notifications.try_update(|n| *n += 1);
+            }),
         );
         on("resync", Box::new(move |_| live.resync()));
+        // The session ended: the server closes the stream; do not knock again with it.
+        let ended_source = source.clone();
+        on(
+            "signed_out",
+            Box::new(move |_| {
+                ended_source.close();
+                live.status.try_set(LiveStatus::Idle);
+            }),
+        );
         Some(Stream {
             source,
             _handlers: handlers,
@@ -153,16 +205,41 @@ mod browser {
     pub fn connect_while(signed_in: impl Fn() -> bool + Send + Sync + 'static) {
         let live = super::use_live();
         let stream = StoredValue::new_local(None::<Stream>);
+        let wanted = StoredValue::new_local(false);
+        let delay = StoredValue::new_local(RETRY_FIRST);
+        // (Re)opens the stream if it is still wanted.
+        fn start(
+            live: LiveUpdates,
+            stream: StoredValue<Option<Stream>, LocalStorage>,
+            wanted: StoredValue<bool, LocalStorage>,
+            delay: StoredValue<Duration, LocalStorage>,
+        ) {
+            if !wanted.try_get_value().unwrap_or(false) {
+                return;
+            }
+            let reopen: Rc<dyn Fn()> = Rc::new(move || {
+                let wait = delay.try_get_value().unwrap_or(RETRY_FIRST);
+                delay.try_set_value((wait * 2).min(RETRY_MAX));
+                stream.try_set_value(None);
+                set_timeout(move || start(live, stream, wanted, delay), wait);
+            });
+            stream.try_set_value(open(live, reopen));
+        }
         Effect::new(move |_| {
             let want = signed_in();
+            wanted.set_value(want);
             let has = stream.with_value(Option::is_some);
             if want && !has {
-                stream.set_value(open(live));
+                delay.set_value(RETRY_FIRST);
+                start(live, stream, wanted, delay);
             } else if !want && has {
                 stream.set_value(None);
                 live.status.set(LiveStatus::Idle);
             }
         });
-        on_cleanup(move || stream.set_value(None));
+        on_cleanup(move || {
+            wanted.try_set_value(false);
+            stream.try_set_value(None);
+        });
     }
 }

@@ -14,6 +14,9 @@ use crate::error::AppError;
 
 /// How many events a slow stream may fall behind before it is told to resync instead.
 const BACKLOG: usize = 1_024;
+/// The most streams one session may hold open (one per tab): a client opening thousands would
+/// otherwise tie up the server and its session checks.
+pub const MAX_STREAMS_PER_SESSION: usize = 8;
 
 /// Sends `event` to every process's listeners when the transaction `conn` is in commits (at
 /// once outside a transaction).
@@ -33,12 +36,37 @@ pub enum Fanout {
     /// Events may have been lost (the listener's connection dropped): every stream tells its
     /// page to refetch.
     Resync,
+    /// The server is shutting down: every stream ends, so the shutdown need not wait for pages
+    /// to close (browsers reconnect to whichever instance is up).
+    Shutdown,
 }
 
 /// The process's fan-out point: one listener feeds it, every open stream subscribes.
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<Fanout>,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
+}
+
+/// One open stream of a session, counted while it lives.
+pub struct StreamSlot {
+    session: uuid::Uuid,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.session) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.session);
+            }
+        }
+    }
 }
 
 impl Default for LiveHub {
@@ -52,7 +80,25 @@ impl LiveHub {
     pub fn new() -> Self {
         LiveHub {
             sender: broadcast::channel(BACKLOG).0,
+            open: Arc::default(),
         }
+    }
+
+    /// A slot for one more stream of `session`, or none when it has [`MAX_STREAMS_PER_SESSION`].
+    pub fn slot(&self, session: uuid::Uuid) -> Option<StreamSlot> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(session).or_insert(0);
+        if *n >= MAX_STREAMS_PER_SESSION {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            session,
+            open: self.open.clone(),
+        })
     }
 
     /// A new stream's receiver.

@@ -143,23 +143,21 @@ fn NotificationList(
 }
 
 /// The header's bell: a link to `/notifications` with the unread count, refetched when the user's
-/// notifications change (live) and on every change of page.
+/// notifications change (live) and on every change of page. The count is fetched in the browser
+/// only (the server's HTML shows the bell without one): the header is rendered inside the user's
+/// own suspense, and a resource of its own there would put server and browser out of step while
+/// hydrating.
 #[component]
 pub fn Bell() -> impl IntoView {
     let live = use_live();
     let location = use_location();
-    let unread = Resource::new(
-        move || (live.notifications.get(), location.pathname.get()),
-        |_| unread_notifications(),
-    );
-    view! {
-        <Transition fallback=|| view! { <BellLink count=0/> }>
-            {move || Suspend::new(async move {
-                let count = unread.await.unwrap_or(0);
-                view! { <BellLink count/> }
-            })}
-        </Transition>
-    }
+    let unread = LocalResource::new(move || {
+        live.notifications.track();
+        location.pathname.track();
+        unread_notifications()
+    });
+    let count = move || unread.get().and_then(Result::ok).unwrap_or(0);
+    view! { {move || view! { <BellLink count=count()/> }} }
 }
 
 #[component]
@@ -167,7 +165,7 @@ fn BellLink(count: i64) -> impl IntoView {
     let label = if count > 0 {
         format!("Notifications, {count} unread")
     } else {
-        "Notifications".to_owned()
+        "Notifications, none unread".to_owned()
     };
     let shown = if count > 99 {
         "99+".to_owned()

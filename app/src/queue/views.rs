@@ -5,7 +5,7 @@ mod table;
 
 use std::collections::BTreeSet;
 
-use leptos::html::{Tbody, Textarea};
+use leptos::html::{Button, Tbody, Textarea};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -108,14 +108,16 @@ impl Triage {
             }
         }
         // What was decided leaves the selection; what was not stays, to try again or unselect.
+        // The page may be gone by now: `try_`.
         self.selected
-            .update(|s| s.retain(|id| !decided.contains(id)));
-        self.pending.set(None);
-        self.outcomes.set(outcomes);
-        self.refresh.update(|n| *n += 1);
+            .try_update(|s| s.retain(|id| !decided.contains(id)));
+        self.pending.try_set(None);
+        self.outcomes.try_set(outcomes);
+        self.refresh.try_update(|n| *n += 1);
     }
 
-    /// Asks for a comment before taking `step` on `targets`.
+    /// Asks for a comment (optional for an approval) and a confirmation before taking `step` on
+    /// `targets`.
     fn ask(self, step: Step, targets: Vec<QueueItem>) {
         self.comment.set(String::new());
         self.comment_error.set(None);
@@ -290,7 +292,7 @@ fn KeyHelp(t: Triage) -> impl IntoView {
         ("Enter", "Open the record"),
         ("x or Space", "Select or unselect the record"),
         ("t", "Take for review"),
-        ("a", "Approve"),
+        ("a", "Approve (asks to confirm; the comment is optional)"),
         ("r", "Reject (asks for a comment)"),
         ("s", "Send back for revision (asks for a comment)"),
         ("?", "Show or hide this list"),
@@ -312,6 +314,7 @@ fn KeyHelp(t: Triage) -> impl IntoView {
 #[component]
 fn CommentDialog(t: Triage, ask: Ask) -> impl IntoView {
     let area = NodeRef::<Textarea>::new();
+    let cancel = NodeRef::<Button>::new();
     Effect::new(move |_| {
         if let Some(el) = area.get() {
             let _ = el.focus();
@@ -342,11 +345,15 @@ fn CommentDialog(t: Triage, ask: Ask) -> impl IntoView {
         }
     };
     view! {
-        <section class="card comment-box" role="dialog" aria-labelledby="queue-dialog-heading"
+        <section class="card comment-box" role="dialog" aria-modal="true" aria-labelledby="queue-dialog-heading"
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                if ev.key() == "Escape" {
-                    ev.prevent_default();
-                    t.close();
+                match ev.key().as_str() {
+                    "Escape" => {
+                        ev.prevent_default();
+                        t.close();
+                    }
+                    "Tab" => keep_tab_inside(&ev, area, cancel),
+                    _ => {}
                 }
             }>
             <h2 id="queue-dialog-heading">{heading}</h2>
@@ -373,9 +380,41 @@ fn CommentDialog(t: Triage, ask: Ask) -> impl IntoView {
                 <button type="button" class=if step == Step::Approve { "button" } else { "button danger" }
                     aria-disabled=move || (required && length() < MIN_COMMENT).then_some("true")
                     on:click=move |_| confirm()>{format!("Confirm: {}", step.label())}</button>
-                <button type="button" class="button secondary" on:click=move |_| t.close()>"Cancel"</button>
+                <button type="button" class="button secondary" node_ref=cancel on:click=move |_| t.close()>"Cancel"</button>
                 <span class="muted small">"Escape cancels."</span>
             </div>
         </section>
     }
+}
+
+/// Keeps Tab inside the dialog: from its last control (`last`) round to its first (`first`), and
+/// back with Shift+Tab.
+fn keep_tab_inside(
+    ev: &leptos::ev::KeyboardEvent,
+    first: NodeRef<Textarea>,
+    last: NodeRef<Button>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let (Some(first), Some(last)) = (first.get_untracked(), last.get_untracked()) else {
+            return;
+        };
+        let first: web_sys::HtmlElement = first.into();
+        let last: web_sys::HtmlElement = last.into();
+        let (from, to) = if ev.shift_key() {
+            (&first, &last)
+        } else {
+            (&last, &first)
+        };
+        let on_edge = ev
+            .target()
+            .is_some_and(|target| JsValue::from(target) == JsValue::from(from.clone()));
+        if on_edge {
+            ev.prevent_default();
+            let _ = to.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, first, last);
 }

@@ -126,11 +126,41 @@ pub enum Stamp {
     Approved,
 }
 
+/// Whose move a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    /// The record's dealer: its own staff prepare, submit and revise it.
+    Dealer,
+    /// The manufacturer: its staff review and decide.
+    Manufacturer,
+}
+
+impl Side {
+    /// Whether `actor` is on this side of a record of `dealer_id` (`authorize` still decides
+    /// whether they hold the permission).
+    pub fn includes(self, actor: &Actor, dealer_id: uuid::Uuid) -> bool {
+        match self {
+            Side::Dealer => actor.dealer_id == Some(dealer_id),
+            Side::Manufacturer => actor.user_type == crate::auth::roles::UserType::Manufacturer,
+        }
+    }
+
+    /// Why someone on the other side may not take the step.
+    pub const fn refusal(self) -> &'static str {
+        match self {
+            Side::Dealer => "Only the dealer's own staff prepare, submit and revise its records.",
+            Side::Manufacturer => "Only manufacturer staff review and decide.",
+        }
+    }
+}
+
 /// One row of a module's transition table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition<S: 'static> {
     /// Which step.
     pub step: Step,
+    /// Whose move it is.
+    pub side: Side,
     /// The states it may be taken from.
     pub from: &'static [S],
     /// The state it reaches.
@@ -165,8 +195,9 @@ pub fn find<S: Copy + PartialEq + std::fmt::Debug>(
         })
 }
 
-/// The steps `actor` may take on a record in `status` in `area`, as `authorize` sees them: what
-/// the record page offers. The server decides again under the row lock.
+/// The steps `actor` may take on a record of `dealer_id` in `status` in `area`: on their side,
+/// and allowed by `authorize`. What the record page offers; the server decides again under the
+/// row lock.
 pub fn available<S: Copy + PartialEq>(
     table: &'static [Transition<S>],
     status: S,
@@ -174,9 +205,14 @@ pub fn available<S: Copy + PartialEq>(
     area: Area,
     scope: Scope,
 ) -> Vec<Step> {
+    let dealer_id = match scope {
+        Scope::DealerRecord { dealer_id, .. } => Some(dealer_id),
+        _ => None,
+    };
     table
         .iter()
         .filter(|t| t.from.contains(&status))
+        .filter(|t| dealer_id.is_some_and(|d| t.side.includes(actor, d)))
         .filter(|t| authorize(actor, t.action, area, scope).allowed)
         .map(|t| t.step)
         .collect()

@@ -115,6 +115,39 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// Refuses an action `authorize` would allow but a module's own rule does not (a workflow
+    /// step for the other side): rolled back, logged, audited and answered 403 like any refusal.
+    pub async fn refuse(
+        &self,
+        tx: Tx,
+        action: Action,
+        area: Area,
+        scope: Scope,
+        reason: String,
+    ) -> AppError {
+        if let Err(err) = tx.rollback().await {
+            return err.into();
+        }
+        let decision = Decision {
+            allowed: false,
+            rule: crate::auth::authorize::Rule::NotApplicable,
+            reason,
+            dealer_filter: None,
+        };
+        refuse(
+            &self.state.pool,
+            &self.meta,
+            &self.actor,
+            action,
+            area,
+            scope,
+            decision,
+        )
+        .await
+    }
+}
+
 /// A caller who need not be fully signed in: anyone (sign-in, password reset), or a session
 /// part-way through signing in (the second-factor steps).
 #[derive(Clone)]

@@ -10,7 +10,7 @@
 
 use crate::audit::keyed_enum;
 use crate::auth::authorize::Action;
-use crate::workflow::{CommentRule, Stamp, Step, Transition};
+use crate::workflow::{CommentRule, Side, Stamp, Step, Transition};
 
 keyed_enum! {
     /// Where an application stands (`dealer_pcc.status`, the seed's CHECK values).
@@ -65,8 +65,8 @@ impl PccStatus {
         matches!(self, PccStatus::Pending | PccStatus::UnderReview)
     }
 
-    /// Whether the dealer may change the criteria in this status, and with which permission:
-    /// a draft is still being created; a returned application is edited.
+    /// Whether the dealer's own staff may change the criteria in this status, and with which
+    /// permission: a draft is still being created; a returned application is edited.
     pub const fn edit_action(self) -> Option<Action> {
         match self {
             PccStatus::Draft => Some(Action::Create),
@@ -93,6 +93,7 @@ use PccStatus::*;
 pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     Transition {
         step: Step::Submit,
+        side: Side::Dealer,
         from: &[Draft],
         to: Pending,
         action: Action::Create,
@@ -101,6 +102,7 @@ pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     },
     Transition {
         step: Step::Resubmit,
+        side: Side::Dealer,
         from: &[RevisionRequested],
         to: Pending,
         action: Action::Edit,
@@ -109,6 +111,7 @@ pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     },
     Transition {
         step: Step::TakeForReview,
+        side: Side::Manufacturer,
         from: &[Pending],
         to: UnderReview,
         action: Action::Approve,
@@ -117,6 +120,7 @@ pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     },
     Transition {
         step: Step::Approve,
+        side: Side::Manufacturer,
         from: &[Pending, UnderReview],
         to: Approved,
         action: Action::Approve,
@@ -125,6 +129,7 @@ pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     },
     Transition {
         step: Step::Reject,
+        side: Side::Manufacturer,
         from: &[Pending, UnderReview],
         to: Rejected,
         action: Action::Approve,
@@ -133,6 +138,7 @@ pub const TRANSITIONS: &[Transition<PccStatus>] = &[
     },
     Transition {
         step: Step::SendBack,
+        side: Side::Manufacturer,
         from: &[Pending, UnderReview],
         to: RevisionRequested,
         action: Action::Approve,
@@ -203,6 +209,12 @@ mod tests {
                 let expected = EXPECTED.iter().find(|e| e.0 == step && e.1 == from);
                 match (find(TRANSITIONS, from, step, PccStatus::describe), expected) {
                     (Ok(t), Some(&(_, _, to, action, comment))) => {
+                        let side = if action == Action::Approve {
+                            Side::Manufacturer
+                        } else {
+                            Side::Dealer
+                        };
+                        assert_eq!(t.side, side, "{step:?} from {from:?}");
                         assert_eq!(t.to, to, "{step:?} from {from:?}");
                         assert_eq!(t.action, action, "{step:?} from {from:?}");
                         assert_eq!(t.comment == CommentRule::Required, comment);

@@ -121,9 +121,10 @@ pub(super) fn QueueTable(
                     ));
                 }
             }
+            // Asks to confirm: a stray key press approves nothing.
             "a" => {
                 if let Some(item) = step_key(Step::Approve) {
-                    leptos::task::spawn_local(t.decide(Step::Approve, vec![item], String::new()));
+                    t.ask(Step::Approve, vec![item]);
                 }
             }
             "r" => {
@@ -195,8 +196,10 @@ pub(super) fn QueueTable(
                     {list.into_iter().map(|i| {
                         let id = i.id;
                         let on = move || t.cursor.get() == Some(id);
+                        // `aria-current` marks the focused row (a plain table exposes no
+                        // `aria-selected`); the hidden live region says which it is as it moves.
                         view! {
-                            <tr id=row_id(id) aria-selected=move || if on() { "true" } else { "false" }
+                            <tr id=row_id(id) aria-current=move || on().then_some("true")
                                 class:current=on on:click=move |_| t.cursor.set(Some(id))>
                                 <td>
                                     <input type="checkbox" aria-label=format!("Select {}", i.number)

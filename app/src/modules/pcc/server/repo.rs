@@ -121,12 +121,14 @@ pub struct StepWrite<'a> {
     pub comment: Option<&'a str>,
 }
 
-/// Moves the application to its new status with the transition's stamps; answers the new version.
+/// Moves the application to its new status with the transition's stamps (a submission makes its
+/// taker the submitter); answers the new version.
 pub async fn write_step(conn: &mut PgConnection, w: StepWrite<'_>) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar!(
         r#"UPDATE dealer_pcc SET
               status = $2, version = version + 1, updated_by = $3,
               application_number = COALESCE(application_number, $4),
+              submitted_by = CASE WHEN $5 THEN $3 ELSE submitted_by END,
               submitted_at = CASE WHEN $5 THEN CURRENT_TIMESTAMP ELSE submitted_at END,
               application_date = CASE WHEN $5 THEN CURRENT_DATE ELSE application_date END,
               reviewed_by = CASE WHEN $6 THEN $3 ELSE reviewed_by END,

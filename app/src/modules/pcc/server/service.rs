@@ -25,7 +25,9 @@ use crate::notifications::{Notice, NoticeKind};
 use crate::queue::{QueueItem, QueueQuery};
 use crate::settings::{self, EMAIL_DECISIONS};
 use crate::workflow::server::{NewHistory, history, next_number, record_history, stale};
-use crate::workflow::{HistoryEntry, Step, StepDone, StepRequest, available, check_comment, find};
+use crate::workflow::{
+    HistoryEntry, Side, Step, StepDone, StepRequest, available, check_comment, find,
+};
 
 const MODULE: Module = Module::DealerPcc;
 const AREA: Area = Area::Module(MODULE);
@@ -154,7 +156,8 @@ pub async fn detail(ctx: &Ctx, id: Uuid) -> Result<PccDetail, AppError> {
         approval_comments: d.approval_comments,
         updated_by: d.updated_by,
         steps: available(TRANSITIONS, status, &ctx.actor, AREA, scope),
-        can_edit: status.edit_action().is_some_and(allowed),
+        can_edit: Side::Dealer.includes(&ctx.actor, d.row.dealer_id)
+            && status.edit_action().is_some_and(allowed),
         can_delete: status == PccStatus::Draft && allowed(Action::Delete),
         history: timeline,
         row: d.row,
@@ -257,6 +260,11 @@ pub async fn save(ctx: &Ctx, save: &PccSave) -> Result<Saved, AppError> {
             changed_at: Some(locked.updated_at),
         });
     };
+    if !Side::Dealer.includes(&ctx.actor, locked.dealer_id) {
+        return Err(ctx
+            .refuse(tx, action, AREA, scope, Side::Dealer.refusal().into())
+            .await);
+    }
     let mut tx = ctx.decide(tx, action, AREA, scope).await?;
     let value = serde_json::to_value(&criteria).map_err(AppError::internal)?;
     let (version, at) = repo::save_criteria(&mut tx, save.id, ctx.actor.id, &value).await?;
@@ -292,6 +300,16 @@ pub async fn step(ctx: &Ctx, req: &StepRequest) -> Result<StepDone, AppError> {
         locked.status.describe(),
     )?;
     let t = find(TRANSITIONS, locked.status, req.step, PccStatus::describe)?;
+    // Decided on the locked row's facts: its submitter may have changed since `begin_on` read it.
+    let scope = match scope {
+        Scope::DealerRecord { dealer_id, .. } => self::scope(dealer_id, locked.submitted_by),
+        other => other,
+    };
+    if !t.side.includes(&ctx.actor, locked.dealer_id) {
+        return Err(ctx
+            .refuse(tx, t.action, AREA, scope, t.side.refusal().into())
+            .await);
+    }
     let mut tx = ctx.decide(tx, t.action, AREA, scope).await?;
     let comment = check_comment(t.comment, &req.comment)
         .map_err(|f| AppError::Validation { fields: vec![f] })?;
@@ -429,6 +447,18 @@ async fn tell(
                 kind,
                 link,
             };
+            // Only while the submitter still works for the record's dealer: a user moved to
+            // another dealer no longer hears of this one's decisions.
+            let still_there = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND dealer_id = $2 AND is_active IS TRUE) AS "yes!""#,
+                l.submitted_by,
+                l.dealer_id
+            )
+            .fetch_one(&mut **tx)
+            .await?;
+            if !still_there {
+                return Ok(());
+            }
             if step != Step::TakeForReview {
                 mail_decision(tx, ctx, l.submitted_by, &notice).await?;
             }

@@ -63,6 +63,10 @@ pub struct Draft {
     pub stale: RwSignal<bool>,
     /// Bumped to refetch the application.
     pub reload: RwSignal<u32>,
+    /// The value of `edits` when the last refetch started: typing while it loads keeps the form.
+    reload_from: RwSignal<Option<u64>>,
+    /// The pending autosave's ticket: bumped to cancel it.
+    autosave_ticket: RwSignal<u32>,
     /// A step (or delete) is on its way.
     pub busy: RwSignal<bool>,
     /// The step whose comment box is open: a comment being written is unsaved work too.
@@ -85,31 +89,45 @@ impl Draft {
             remote: RwSignal::new(None),
             stale: RwSignal::new(false),
             reload: RwSignal::new(0),
+            reload_from: RwSignal::new(None),
+            autosave_ticket: RwSignal::new(0),
             busy: RwSignal::new(false),
             open_step: RwSignal::new(None),
         }
     }
 
-    /// Takes the application as loaded: what the server has is what the editor shows.
+    /// Takes the application as loaded: what the server has is what the editor shows. Unless
+    /// the user typed while this application was being reloaded: then what they typed stays (and
+    /// is saved as usual), and the page says the application changed, leaving the reload to them.
+    ///
+    /// Called once the load is awaited: the page may be gone, hence `try_`.
     pub fn load(self, detail: &PccDetail) {
+        let (Some(shown), Some(edits), Some(from)) = (
+            self.record.try_get_untracked(),
+            self.edits.try_get_untracked(),
+            self.reload_from.try_get_untracked(),
+        ) else {
+            return;
+        };
+        self.reload_from.try_set(None);
+        if shown == Some(detail.row.id) && from.is_some_and(|from| from != edits) {
+            self.stale.try_set(true);
+            return;
+        }
         // Another application than the one being edited (a link followed within the autosave's
         // pause): what was typed there is sent first.
-        if self
-            .record
-            .get_untracked()
-            .is_some_and(|id| id != detail.row.id)
-        {
+        if shown.is_some_and(|id| id != detail.row.id) {
             self.flush();
         }
-        self.record.set(Some(detail.row.id));
-        self.form.set(detail.criteria.to_form());
-        self.version.set(detail.version);
-        self.saved_edits.set(self.edits.get_untracked());
-        self.state.set(SaveState::Idle);
-        self.complete.set(false);
-        self.server_fields.set(Vec::new());
-        self.remote.set(None);
-        self.stale.set(false);
+        self.record.try_set(Some(detail.row.id));
+        self.form.try_set(detail.criteria.to_form());
+        self.version.try_set(detail.version);
+        self.saved_edits.try_set(edits);
+        self.state.try_set(SaveState::Idle);
+        self.complete.try_set(false);
+        self.server_fields.try_set(Vec::new());
+        self.remote.try_set(None);
+        self.stale.try_set(false);
     }
 
     /// Whether something typed is not saved yet.
@@ -117,9 +135,12 @@ impl Draft {
         self.edits.try_get_untracked() != self.saved_edits.try_get_untracked()
     }
 
-    /// Refetches the application.
+    /// Refetches the application, noting what was typed so far (see [`Draft::load`]).
     pub fn refetch(self) {
-        self.reload.update(|n| *n += 1);
+        if let Some(edits) = self.edits.try_get_untracked() {
+            self.reload_from.try_set(Some(edits));
+        }
+        self.reload.try_update(|n| *n += 1);
     }
 
     /// Live updates told of `version` (`None`: maybe anything, after a reconnect).
@@ -143,12 +164,12 @@ impl Draft {
         };
         // Our own saves and steps come back as events too: the version is then the one we hold.
         if remote != 0 && remote <= held {
-            self.remote.set(None);
+            self.remote.try_set(None);
             return;
         }
         let writing = self.open_step.try_get_untracked().flatten().is_some();
         if self.dirty() || writing {
-            self.stale.set(true);
+            self.stale.try_set(true);
         } else {
             self.refetch();
         }
@@ -164,30 +185,56 @@ impl Draft {
         self.schedule();
     }
 
-    /// Saves after [`AUTOSAVE_AFTER`] unless more is typed meanwhile.
-    fn schedule(self) {
-        let Some(seen) = self.edits.try_get_untracked() else {
+    /// Saves after [`AUTOSAVE_AFTER`] unless more is typed meanwhile (or it is cancelled).
+    pub fn schedule(self) {
+        let (Some(seen), Some(ticket)) = (
+            self.edits.try_get_untracked(),
+            self.autosave_ticket.try_get_untracked(),
+        ) else {
             return;
         };
         set_timeout(
             move || {
-                if self.edits.try_get_untracked() == Some(seen) {
-                    leptos::task::spawn_local(async move {
-                        self.save().await;
-                    });
+                if self.edits.try_get_untracked() == Some(seen)
+                    && self.autosave_ticket.try_get_untracked() == Some(ticket)
+                {
+                    leptos::task::spawn_local(self.autosave());
                 }
             },
             AUTOSAVE_AFTER,
         );
     }
 
+    /// Cancels the autosave waiting for its pause to run out (one already sent is not).
+    pub fn cancel_autosave(self) {
+        self.autosave_ticket.try_update(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The autosave proper: after any save in flight, unless a step or delete is on its way
+    /// (a save now would race it; it is tried again once that is done).
+    async fn autosave(self) {
+        self.no_save_in_flight().await;
+        match self.busy.try_get_untracked() {
+            Some(false) => {
+                self.save().await;
+            }
+            Some(true) => self.schedule(),
+            None => {}
+        }
+    }
+
+    /// Waits until no save is in flight (at once when none is, or the page is gone).
+    pub async fn no_save_in_flight(self) {
+        while self.saving.try_get_untracked() == Some(true) {
+            pause(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Saves what is typed, if anything is unsaved. True when everything typed is saved.
     pub async fn save(self) -> bool {
         // One save at a time (each quotes the version the previous one answered): a second
         // waits for the first, then sends only what the first did not cover.
-        while self.saving.try_get_untracked() == Some(true) {
-            pause(Duration::from_millis(50)).await;
-        }
+        self.no_save_in_flight().await;
         let (Some(Some(id)), Some(edits), Some(saved), Some(form), Some(version), Some(state)) = (
             self.record.try_get_untracked(),
             self.edits.try_get_untracked(),
@@ -207,38 +254,40 @@ impl Draft {
         }
         // The server runs the same check; a draft it would refuse is not sent.
         if form.check(false).is_err() {
-            self.state.set(SaveState::Invalid);
+            self.state.try_set(SaveState::Invalid);
             return false;
         }
-        self.saving.set(true);
-        self.state.set(SaveState::Saving);
+        self.saving.try_set(true);
+        self.state.try_set(SaveState::Saving);
         let result = save_pcc(PccSave { id, version, form }).await;
-        self.saving.set(false);
+        // The page may be gone by now.
+        self.saving.try_set(false);
         let done = match result {
             Ok(saved) => {
                 // The save went through at the version held, so nobody changed the application
                 // meanwhile: a change only suspected (after a reconnect) is ruled out.
                 if self.remote.try_get_untracked() == Some(Some(i32::MAX)) {
-                    self.remote.set(None);
-                    self.stale.set(false);
+                    self.remote.try_set(None);
+                    self.stale.try_set(false);
                 }
-                self.version.set(saved.version);
-                self.saved_edits.set(edits);
-                self.server_fields.set(Vec::new());
-                self.state.set(SaveState::Saved(saved.at));
+                self.version.try_set(saved.version);
+                self.saved_edits.try_set(edits);
+                self.server_fields.try_set(Vec::new());
+                self.state.try_set(SaveState::Saved(saved.at));
                 self.edits.try_get_untracked() == Some(edits)
             }
             Err(AppError::Validation { fields }) => {
-                self.server_fields.set(fields);
-                self.state.set(SaveState::Invalid);
+                self.server_fields.try_set(fields);
+                self.state.try_set(SaveState::Invalid);
                 false
             }
             Err(e @ AppError::Conflict { .. }) => {
-                self.state.set(SaveState::Conflict(conflict_text(&e)));
+                self.state.try_set(SaveState::Conflict(conflict_text(&e)));
                 false
             }
             Err(e) => {
-                self.state.set(SaveState::Failed(format!("Not saved: {e}")));
+                self.state
+                    .try_set(SaveState::Failed(format!("Not saved: {e}")));
                 false
             }
         };
@@ -247,9 +296,13 @@ impl Draft {
     }
 
     /// Sends what is typed but not saved yet, without waiting for the answer: the page is being
-    /// left before the autosave's pause ran out.
+    /// left before the autosave's pause ran out. Not while a step or delete is on its way, which
+    /// a save would race.
     pub fn flush(self) {
-        if !self.dirty() || self.saving.try_get_untracked() != Some(false) {
+        if !self.dirty()
+            || self.saving.try_get_untracked() != Some(false)
+            || self.busy.try_get_untracked() != Some(false)
+        {
             return;
         }
         if let (Some(Some(id)), Some(form), Some(version), Some(state)) = (
@@ -279,8 +332,11 @@ impl Draft {
     /// Marks the form as being submitted; when something is missing, focuses the first field to
     /// fix and answers false.
     pub fn ready_to_submit(self) -> bool {
-        self.complete.set(true);
-        match self.form.get_untracked().check(true) {
+        self.complete.try_set(true);
+        let Some(form) = self.form.try_get_untracked() else {
+            return false;
+        };
+        match form.check(true) {
             Ok(_) => true,
             Err(errors) => {
                 if let Some(first) = first_in_form_order(&errors) {

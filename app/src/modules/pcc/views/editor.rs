@@ -21,7 +21,8 @@ pub fn CriteriaEditor(
 ) -> impl IntoView {
     // What the inputs start with; afterwards they are the user's (uncontrolled), so a partly
     // typed number is never overwritten while typing. A reload builds the editor afresh.
-    let initial = draft.form.get_untracked();
+    // Built once the application is loaded (after an await): the page may be gone by then.
+    let initial = draft.form.try_get_untracked().unwrap_or_default();
     let section = |legend: &'static str, measures: &'static [Measure]| {
         let initial = initial.clone();
         view! {

@@ -204,24 +204,40 @@ fn DeleteDraft(id: Uuid, version: i32, draft: Draft) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let delete = move |_| {
+        if draft.busy.get_untracked() {
+            return;
+        }
         let navigate = navigate.clone();
-        // The version saved last, which may be newer than the one loaded.
-        let version = draft.version.get_untracked().max(version);
+        // Marked first: from here on no autosave starts (nor a flush on leaving), and the one
+        // waiting for its pause is cancelled, so nothing overtakes the delete.
         draft.busy.set(true);
+        draft.cancel_autosave();
         error.set(None);
         leptos::task::spawn_local(async move {
-            match delete_pcc(id, version).await {
+            // A save already on its way answers with the version the delete must quote.
+            draft.no_save_in_flight().await;
+            // The page may be gone by now (and with it the version saved last).
+            let Some(held) = draft.version.try_get_untracked() else {
+                return;
+            };
+            match delete_pcc(id, held.max(version)).await {
                 Ok(()) => {
-                    // Nothing left to save.
-                    draft.saved_edits.set(draft.edits.get_untracked());
+                    // Nothing left to save; back to the list, unless the user left already.
+                    let Some(edits) = draft.edits.try_get_untracked() else {
+                        return;
+                    };
+                    draft.saved_edits.try_set(edits);
                     navigate("/modules/pcc?deleted=1", Default::default());
                 }
                 Err(e) => {
-                    draft.busy.set(false);
-                    error.set(Some(match e {
+                    error.try_set(Some(match e {
                         AppError::Conflict { .. } => conflict_text(&e),
                         other => format!("Not deleted: {other}"),
                     }));
+                    draft.busy.try_set(false);
+                    // What the cancelled autosave would have sent, and what was heard meanwhile.
+                    draft.schedule();
+                    draft.settle();
                 }
             }
         });

@@ -48,7 +48,8 @@ impl StepUi {
         self.notice.set(None);
         draft.busy.set(true);
         self.run(draft, id, step, comment).await;
-        draft.busy.set(false);
+        // The page may be gone by now: `try_` from here on (here and in `run`).
+        draft.busy.try_set(false);
         draft.settle();
     }
 
@@ -61,7 +62,7 @@ impl StepUi {
                 return;
             }
             if !draft.save().await {
-                self.error.set(Some(
+                self.error.try_set(Some(
                     "Your latest changes could not be saved, so nothing was submitted: see the message under the form."
                         .into(),
                 ));
@@ -80,10 +81,10 @@ impl StepUi {
         .await;
         match result {
             Ok(done) => {
-                draft.version.set(done.version);
-                draft.open_step.set(None);
-                self.comment.set(String::new());
-                self.notice.set(Some(format!(
+                draft.version.try_set(done.version);
+                draft.open_step.try_set(None);
+                self.comment.try_set(String::new());
+                self.notice.try_set(Some(format!(
                     "{} was {}.",
                     number_or_draft(done.number.as_deref()),
                     step.past()
@@ -92,11 +93,13 @@ impl StepUi {
             }
             Err(AppError::Validation { fields }) => {
                 match fields.iter().find(|f| f.field == "comment") {
-                    Some(f) => self.comment_error.set(Some(f.message.clone())),
+                    Some(f) => {
+                        self.comment_error.try_set(Some(f.message.clone()));
+                    }
                     None => {
-                        draft.complete.set(true);
-                        draft.server_fields.set(fields);
-                        self.error.set(Some(
+                        draft.complete.try_set(true);
+                        draft.server_fields.try_set(fields);
+                        self.error.try_set(Some(
                             "Some fields need attention before this application can be submitted."
                                 .into(),
                         ));
@@ -104,10 +107,12 @@ impl StepUi {
                 }
             }
             Err(e @ AppError::Conflict { .. }) => {
-                self.error.set(Some(conflict_text(&e)));
-                self.conflicted.set(true);
+                self.error.try_set(Some(conflict_text(&e)));
+                self.conflicted.try_set(true);
             }
-            Err(e) => self.error.set(Some(format!("Not done: {e}"))),
+            Err(e) => {
+                self.error.try_set(Some(format!("Not done: {e}")));
+            }
         }
     }
 }
@@ -251,7 +256,7 @@ fn CommentBox(draft: Draft, ui: StepUi, id: Uuid, step: Step, rule: CommentRule)
                             confirm();
                         }
                     }
-                >{ui.comment.get_untracked()}</textarea>
+                >{ui.comment.try_get_untracked().unwrap_or_default()}</textarea>
                 <p class="muted small" id="step-comment-count">
                     {move || if required {
                         format!("{} of {MAX_COMMENT} characters (at least {MIN_COMMENT})", length())
