@@ -58,6 +58,14 @@ async fn world(pool: &PgPool) -> World {
     }
 }
 
+/// The list's first page, newest change first, searching for `search`.
+fn list_query(search: &str) -> Value {
+    json!({"query": {
+        "search": search, "status": null, "brand": null, "from": null, "to": null,
+        "sort": "updated", "ascending": false, "after": null
+    }})
+}
+
 async fn json_of(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let body = r.json().await.unwrap_or(Value::Null);
@@ -309,34 +317,11 @@ async fn another_dealer_cannot_list_read_change_or_decide_an_application(pool: P
 
     // B's list holds only B's rows, whatever it asks for.
     create(&b, &w.base).await;
-    let (status, page) = json_of(
-        call_json(
-            &b,
-            &w.base,
-            "pcc/list",
-            json!({"query": {
-                "search": "A001", "status": null, "brand": null, "from": null, "to": null,
-                "sort": "updated", "ascending": false, "after": null
-            }}),
-        )
-        .await,
-    )
-    .await;
+    let (status, page) =
+        json_of(call_json(&b, &w.base, "pcc/list", list_query("A001")).await).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["rows"], json!([]));
-    let (_, page) = json_of(
-        call_json(
-            &b,
-            &w.base,
-            "pcc/list",
-            json!({"query": {
-                "search": "", "status": null, "brand": null, "from": null, "to": null,
-                "sort": "updated", "ascending": false, "after": null
-            }}),
-        )
-        .await,
-    )
-    .await;
+    let (_, page) = json_of(call_json(&b, &w.base, "pcc/list", list_query("")).await).await;
     let dealers: Vec<&str> = page["rows"]
         .as_array()
         .unwrap()
@@ -619,16 +604,7 @@ async fn every_pcc_function_of_a_dealer_user_runs_as_the_application_role(pool: 
     assert_eq!(roles_seen(&pool).await, ["oap_app"], "save");
     assert_eq!(get(&a, &w.base, &id).await.0, 200);
     assert_eq!(roles_seen(&pool).await, ["oap_app"], "get");
-    let list = call_json(
-        &a,
-        &w.base,
-        "pcc/list",
-        json!({"query": {
-            "search": "", "status": null, "brand": null, "from": null, "to": null,
-            "sort": "updated", "ascending": false, "after": null
-        }}),
-    )
-    .await;
+    let list = call_json(&a, &w.base, "pcc/list", list_query("")).await;
     assert_eq!(list.status(), 200);
     assert_eq!(roles_seen(&pool).await, ["oap_app"], "list");
     assert_eq!(step(&a, &w.base, &id, "submit", 2, "").await.0, 200);

@@ -113,7 +113,7 @@ pub async fn bulk(
             Ok(()) => BulkOutcome {
                 id: item.id,
                 done: true,
-                message: format!("{}.", capitalise(step.past())),
+                message: format!("{}.", step.headline()),
             },
             Err(err) => BulkOutcome {
                 id: item.id,
@@ -123,14 +123,6 @@ pub async fn bulk(
         });
     }
     Ok(outcomes)
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// A refusal in the words of a bulk result.

@@ -22,61 +22,28 @@ pub const MIN_COMMENT: usize = 10;
 /// The longest comment accepted.
 pub const MAX_COMMENT: usize = 2_000;
 
-/// One step a record can take. The names are the modules' shared vocabulary: the queue, bulk
-/// decisions and notifications speak of steps, whatever module the record is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(
-    feature = "ssr",
-    sqlx(type_name = "varchar", rename_all = "snake_case")
-)]
-pub enum Step {
-    /// The record was created (as a draft).
-    Create,
-    /// A draft goes to the manufacturer.
-    Submit,
-    /// A record sent back for revision goes to the manufacturer again.
-    Resubmit,
-    /// A reviewer takes the record, so others know it is being looked at.
-    TakeForReview,
-    /// The manufacturer accepts the record.
-    Approve,
-    /// The manufacturer refuses the record, for good.
-    Reject,
-    /// The manufacturer returns the record to its dealer to be changed.
-    SendBack,
+crate::audit::keyed_enum! {
+    /// One step a record can take. The names are the modules' shared vocabulary: the queue, bulk
+    /// decisions and notifications speak of steps, whatever module the record is in.
+    pub enum Step {
+        /// The record was created (as a draft).
+        Create = "create",
+        /// A draft goes to the manufacturer.
+        Submit = "submit",
+        /// A record sent back for revision goes to the manufacturer again.
+        Resubmit = "resubmit",
+        /// A reviewer takes the record, so others know it is being looked at.
+        TakeForReview = "take_for_review",
+        /// The manufacturer accepts the record.
+        Approve = "approve",
+        /// The manufacturer refuses the record, for good.
+        Reject = "reject",
+        /// The manufacturer returns the record to its dealer to be changed.
+        SendBack = "send_back",
+    }
 }
 
 impl Step {
-    /// The stored key (`record_history.step`).
-    pub const fn key(self) -> &'static str {
-        match self {
-            Step::Create => "create",
-            Step::Submit => "submit",
-            Step::Resubmit => "resubmit",
-            Step::TakeForReview => "take_for_review",
-            Step::Approve => "approve",
-            Step::Reject => "reject",
-            Step::SendBack => "send_back",
-        }
-    }
-
-    /// The step whose key is `key`.
-    pub fn from_key(key: &str) -> Option<Self> {
-        [
-            Step::Create,
-            Step::Submit,
-            Step::Resubmit,
-            Step::TakeForReview,
-            Step::Approve,
-            Step::Reject,
-            Step::SendBack,
-        ]
-        .into_iter()
-        .find(|s| s.key() == key)
-    }
-
     /// The button's label.
     pub const fn label(self) -> &'static str {
         match self {
@@ -101,6 +68,16 @@ impl Step {
             Step::Reject => "rejected",
             Step::SendBack => "sent back for revision",
         }
+    }
+
+    /// What happened, as a headline ("Sent back for revision").
+    pub fn headline(self) -> String {
+        let past = self.past();
+        let mut chars = past.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -306,17 +283,10 @@ mod tests {
     }
 
     #[test]
-    fn step_keys_round_trip() {
-        for s in [
-            Step::Create,
-            Step::Submit,
-            Step::Resubmit,
-            Step::TakeForReview,
-            Step::Approve,
-            Step::Reject,
-            Step::SendBack,
-        ] {
-            assert_eq!(Step::from_key(s.key()), Some(s));
+    fn step_keys_round_trip_and_read_as_headlines() {
+        for s in Step::ALL {
+            assert_eq!(Step::from_key(s.key()), Some(*s));
         }
+        assert_eq!(Step::SendBack.headline(), "Sent back for revision");
     }
 }

@@ -101,21 +101,9 @@ impl Ctx {
         if decision.allowed {
             return Ok(tx);
         }
-        tx.rollback().await?;
-        Err(refuse(
-            &self.state.pool,
-            &self.meta,
-            &self.actor,
-            action,
-            area,
-            scope,
-            decision,
-        )
-        .await)
+        Err(self.refused(tx, action, area, scope, decision).await)
     }
-}
 
-impl Ctx {
     /// Refuses an action `authorize` would allow but a module's own rule does not (a workflow
     /// step for the other side): rolled back, logged, audited and answered 403 like any refusal.
     pub async fn refuse(
@@ -126,15 +114,28 @@ impl Ctx {
         scope: Scope,
         reason: String,
     ) -> AppError {
-        if let Err(err) = tx.rollback().await {
-            return err.into();
-        }
         let decision = Decision {
             allowed: false,
             rule: crate::auth::authorize::Rule::NotApplicable,
             reason,
             dealer_filter: None,
         };
+        self.refused(tx, action, area, scope, decision).await
+    }
+
+    /// Rolls `tx` back (returning its connection, undoing anything it did, releasing its locks),
+    /// then logs and audits the refusal; answers the error to return.
+    async fn refused(
+        &self,
+        tx: Tx,
+        action: Action,
+        area: Area,
+        scope: Scope,
+        decision: Decision,
+    ) -> AppError {
+        if let Err(err) = tx.rollback().await {
+            return err.into();
+        }
         refuse(
             &self.state.pool,
             &self.meta,

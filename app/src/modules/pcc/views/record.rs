@@ -282,7 +282,7 @@ fn Timeline(entries: Vec<HistoryEntry>) -> impl IntoView {
                 };
                 view! {
                     <li>
-                        <p class="timeline-what"><strong>{capitalise(h.step.past())}</strong>{format!(" by {}", h.actor_name)}</p>
+                        <p class="timeline-what"><strong>{h.step.headline()}</strong>{format!(" by {}", h.actor_name)}</p>
                         <p class="muted small"><time>{minutes(&h.at)}</time>{change}</p>
                         {h.comment.map(|c| view! { <blockquote class="prewrap">{c}</blockquote> })}
                     </li>
@@ -291,12 +291,4 @@ fn Timeline(entries: Vec<HistoryEntry>) -> impl IntoView {
         </ol>
     }
     .into_any()
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
