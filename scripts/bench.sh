@@ -9,7 +9,9 @@
 #   WASM: the size of the first page's bundle, raw and as served (brotli).
 # PostgreSQL: DATABASE_URL when set, otherwise an embedded cluster under /tmp/oap-bench-pg-<uid>.
 # Load comes from this machine (loopback only) and competes with the server for its cores.
+# `scripts/bench.sh pcc` runs only the PCC rows (on the same data), for working on the module.
 set -euo pipefail
+only="${1:-all}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -73,9 +75,11 @@ run() {
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$bench_url" "$@"; }
 
 printf '\n%-46s %8s %8s %8s %10s\n' "benchmark" "clients" "p50" "p99" "req/s"
-for clients in 1 16; do
-  run "login (Argon2id m=19456 t=2 p=1)" "$clients" scripts/bench/login.lua "http://$ADDR/api/auth/login"
-done
+if [ "$only" = all ]; then
+  for clients in 1 16; do
+    run "login (Argon2id m=19456 t=2 p=1)" "$clients" scripts/bench/login.lua "http://$ADDR/api/auth/login"
+  done
+fi
 
 # The admin screens: sign in once (no second factor for the bench) and reuse the session.
 sql -c "UPDATE settings SET value = '' WHERE key = 'mfa_required_roles'"
@@ -115,6 +119,7 @@ SQL
 list_body='{"query":{"search":"","sort":"name","descending":false}}'
 for size in 1000 100000; do
   add_users "$size"
+  [ "$only" = all ] || continue
   label="users list, $size users"
   OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" 1 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
   for clients in 16 64; do
@@ -131,9 +136,11 @@ done
 
 OAP_BENCH_USERS="$(sql -At -c "SELECT string_agg(id::text, ',') FROM (SELECT id FROM users WHERE email LIKE 'bench%' ORDER BY id LIMIT 2000) u")"
 export OAP_BENCH_USERS
-for clients in 1 16; do
-  run "permission toggle (audited)" "$clients" scripts/bench/toggle.lua "http://$ADDR/api/admin/permissions/set"
-done
+if [ "$only" = all ]; then
+  for clients in 1 16; do
+    run "permission toggle (audited)" "$clients" scripts/bench/toggle.lua "http://$ADDR/api/admin/permissions/set"
+  done
+fi
 
 # PCC: 100,000 applications over the 500 bench dealers (the newest of each still open, the rest
 # decided), a dealer user of the first bench dealer, and pending applications to take for review.
@@ -202,5 +209,6 @@ for streams in 1 500; do
   version="$(sql -At -c "SELECT version FROM dealer_pcc WHERE id = '$draft'")"
   printf 'live updates: '
   OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_DRAFT="$draft" OAP_BENCH_VERSION="$version" \
+    OAP_BENCH_EMAIL="bench.head@dealer.example" OAP_BENCH_PASSWORD="$OAP_BENCH_PASSWORD" \
     node scripts/bench/live.mjs "$streams" 200
 done

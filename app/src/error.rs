@@ -47,12 +47,14 @@ pub enum AppError {
     #[error("The request was not understood: {message}")]
     BadRequest { message: String },
     /// The record changed since the caller loaded it: nothing was saved. Says who changed it,
-    /// when and to what, so the user can reload and decide again.
+    /// when (`2026-12-02 14:05`, UTC, as the portal shows times; text, so that every page's
+    /// WASM need not carry date parsing for an error most pages never see) and to what, so the
+    /// user can reload and decide again.
     #[error("{message}")]
     Conflict {
         message: String,
         changed_by: Option<String>,
-        changed_at: Option<chrono::NaiveDateTime>,
+        changed_at: Option<String>,
     },
     /// Too many attempts; try again later.
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]

@@ -1,20 +1,38 @@
-// Live-update latency: opens N event streams (GET /api/events) with one session cookie, then
+// Live-update latency: opens N event streams (GET /api/events), spread over as many sessions of
+// one dealer user as the per-session cap needs (8 streams each, like 8 tabs), then
 // changes a record the streams' user may see, over and over, and times each event's arrival at
 // every stream from the moment the change's request was sent. The change is a PCC draft save
 // (a transaction ending in NOTIFY), so the time includes the save itself; the save's own round
 // trip is reported next to it.
 //   node live.mjs <streams> <changes>
-// Env: OAP_BENCH_ORIGIN, OAP_BENCH_COOKIE (a dealer user's session), OAP_BENCH_DRAFT (a draft id).
+// Env: OAP_BENCH_ORIGIN, OAP_BENCH_COOKIE (a dealer user's session, which saves),
+// OAP_BENCH_EMAIL and OAP_BENCH_PASSWORD (that user, to sign in the streams' sessions),
+// OAP_BENCH_DRAFT (a draft id), OAP_BENCH_VERSION (its version).
 const [streams, changes] = process.argv.slice(2).map(Number);
 const origin = process.env.OAP_BENCH_ORIGIN;
 const headers = { cookie: process.env.OAP_BENCH_COOKIE, origin };
 const draft = process.env.OAP_BENCH_DRAFT;
+const PER_SESSION = 8;
+
+async function signIn() {
+  const response = await fetch(`${origin}/api/auth/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { origin, accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ email: process.env.OAP_BENCH_EMAIL, password: process.env.OAP_BENCH_PASSWORD }),
+  });
+  const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("oap_session="));
+  if (!cookie) throw new Error(`sign-in answered ${response.status} without a session`);
+  return cookie;
+}
+const cookies = [];
+for (let i = 0; i < Math.ceil(streams / PER_SESSION); i++) cookies.push(await signIn());
 
 const waiting = new Map(); // version -> { started, arrivals[] }
 let ready = 0;
 
-async function openStream() {
-  const response = await fetch(`${origin}/api/events`, { headers });
+async function openStream(cookie) {
+  const response = await fetch(`${origin}/api/events`, { headers: { cookie, origin } });
   if (response.status !== 200) throw new Error(`stream answered ${response.status}`);
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -42,7 +60,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-for (let i = 0; i < streams; i++) openStream().catch((e) => { console.error(e.message); process.exit(1); });
+for (let i = 0; i < streams; i++) openStream(cookies[Math.floor(i / PER_SESSION)]).catch((e) => { console.error(e.message); process.exit(1); });
 while (ready < streams) await new Promise((r) => setTimeout(r, 20));
 
 let version = Number(process.env.OAP_BENCH_VERSION ?? "1");

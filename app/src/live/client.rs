@@ -136,6 +136,9 @@ mod browser {
         }
     }
 
+    /// Opens the stream and wires its events to the counters. Lazy: its code (the handlers, the
+    /// event parsing) is fetched after hydration instead of weighing on the first page's WASM.
+    #[leptos::lazy]
     fn open(live: LiveUpdates, reopen: Rc<dyn Fn()>) -> Option<Stream> {
         let source = EventSource::new(STREAM_PATH).ok()?;
         let mut handlers = Vec::new();
@@ -223,7 +226,13 @@ mod browser {
                 stream.try_set_value(None);
                 set_timeout(move || start(live, stream, wanted, delay), wait);
             });
-            stream.try_set_value(open(live, reopen));
+            leptos::task::spawn_local(async move {
+                let opened = open(live, reopen).await;
+                // Still wanted once loaded (the user may have signed out meanwhile)?
+                if wanted.try_get_value().unwrap_or(false) {
+                    stream.try_set_value(opened);
+                }
+            });
         }
         Effect::new(move |_| {
             let want = signed_in();

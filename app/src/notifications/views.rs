@@ -151,13 +151,19 @@ fn NotificationList(
 pub fn Bell() -> impl IntoView {
     let live = use_live();
     let location = use_location();
-    let unread = LocalResource::new(move || {
+    // A signal filled by an effect rather than a resource: effects run only in the browser, after
+    // hydration, and this keeps the first page's WASM free of another resource type.
+    let count = RwSignal::new(0_i64);
+    Effect::new(move |_| {
         live.notifications.track();
         location.pathname.track();
-        unread_notifications()
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = unread_notifications().await {
+                count.try_set(n);
+            }
+        });
     });
-    let count = move || unread.get().and_then(Result::ok).unwrap_or(0);
-    view! { {move || view! { <BellLink count=count()/> }} }
+    view! { {move || view! { <BellLink count=count.get()/> }} }
 }
 
 #[component]

@@ -99,6 +99,6 @@ pub fn stale(
             "{who} changed this record after you opened it; it is {now} now. Nothing was saved: reload to see their change."
         ),
         changed_by,
-        changed_at: Some(changed_at),
+        changed_at: Some(crate::components::time::minutes(&changed_at)),
     })
 }

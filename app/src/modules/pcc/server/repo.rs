@@ -265,14 +265,17 @@ pub fn sort_key(sort: PccSort) -> (&'static str, bool) {
 }
 
 /// The list's `FROM` and filters. `dealer_filter` (from `authorize`) narrows a dealer user's list
-/// to their dealer; row-level security holds the same line behind it.
+/// to their dealer; row-level security holds the same line behind it. Dealer conditions (search,
+/// brand) become a set of dealer ids, so the filters never need the join: the capped count scans
+/// `dealer_pcc` alone, and a number search uses the number index even beside a dealer search.
 pub fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
     q: &PccQuery,
     search: Option<&str>,
     dealer_filter: Option<Uuid>,
+    from: &str,
 ) {
-    qb.push(" FROM dealer_pcc p JOIN dealers d ON d.id = p.dealer_id WHERE true");
+    qb.push(from).push(" WHERE true");
     if let Some(dealer) = dealer_filter {
         qb.push(" AND p.dealer_id = ").push_bind(dealer);
     }
@@ -280,17 +283,19 @@ pub fn push_filters(
         let pattern = contains_pattern(search);
         qb.push(" AND (p.application_number LIKE ")
             .push_bind(prefix_pattern(&search.to_uppercase()))
-            .push(" OR lower(d.dealer_code::text) LIKE ")
+            .push(" OR p.dealer_id = ANY(ARRAY(SELECT id FROM dealers WHERE lower(dealer_code::text) LIKE ")
             .push_bind(pattern.clone())
-            .push(" OR lower(d.dealer_name::text) LIKE ")
+            .push(" OR lower(dealer_name::text) LIKE ")
             .push_bind(pattern)
-            .push(")");
+            .push(")))");
     }
     if let Some(status) = q.status {
         qb.push(" AND p.status = ").push_bind(status);
     }
     if let Some(brand) = q.brand {
-        qb.push(" AND d.brand = ").push_bind(brand);
+        qb.push(" AND p.dealer_id = ANY(ARRAY(SELECT id FROM dealers WHERE brand = ")
+            .push_bind(brand)
+            .push("))");
     }
     if let Some(from) = q.from {
         qb.push(" AND p.application_date >= ").push_bind(from);
@@ -299,6 +304,11 @@ pub fn push_filters(
         qb.push(" AND p.application_date <= ").push_bind(to);
     }
 }
+
+/// The list's rows, with their dealers.
+pub const LIST_FROM: &str = " FROM dealer_pcc p JOIN dealers d ON d.id = p.dealer_id";
+/// What the capped count scans.
+pub const COUNT_FROM: &str = " FROM dealer_pcc p";
 
 #[derive(sqlx::FromRow)]
 pub struct QueueRow {

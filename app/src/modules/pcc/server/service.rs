@@ -99,7 +99,13 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let mut tx = ctx.begin().await?;
     let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(repo::LIST_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));
-    repo::push_filters(&mut qb, q, search.as_deref(), dealer_filter);
+    repo::push_filters(
+        &mut qb,
+        q,
+        search.as_deref(),
+        dealer_filter,
+        repo::LIST_FROM,
+    );
     if let Some((after_key, after_id)) = after {
         let key_type = if timestamp { "timestamp" } else { "text" };
         qb.push(format_args!(" AND ({key}, p.id) {cmp} (CAST("))
@@ -115,7 +121,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let total = if q.after.is_none() {
         Some(
             capped_count(&mut tx, |qb| {
-                repo::push_filters(qb, q, search.as_deref(), dealer_filter)
+                repo::push_filters(qb, q, search.as_deref(), dealer_filter, repo::COUNT_FROM)
             })
             .await?,
         )
@@ -257,7 +263,7 @@ pub async fn save(ctx: &Ctx, save: &PccSave) -> Result<Saved, AppError> {
                 locked.status.describe()
             ),
             changed_by: locked.updated_by,
-            changed_at: Some(locked.updated_at),
+            changed_at: Some(crate::components::time::minutes(&locked.updated_at)),
         });
     };
     if !Side::Dealer.includes(&ctx.actor, locked.dealer_id) {

@@ -34,10 +34,7 @@ fn conflict_text(error: &AppError) -> String {
             message,
             changed_at: Some(at),
             ..
-        } => format!(
-            "{message} (Changed {}.)",
-            crate::components::time::minutes(at)
-        ),
+        } => format!("{message} (Changed {at}.)"),
         other => other.to_string(),
     }
 }
