@@ -71,6 +71,9 @@ CREATE INDEX idx_dealer_pcc_dealer_updated ON dealer_pcc (dealer_id, updated_at 
 CREATE INDEX idx_dealer_pcc_number ON dealer_pcc (application_number text_pattern_ops);
 CREATE INDEX idx_dealer_pcc_awaiting ON dealer_pcc (submitted_at, id)
   WHERE status IN ('pending', 'under_review');
+-- Module lists search "by dealer": code and name, in any part, through a trigram index (the
+-- dealers table runs to tens of thousands in a large network).
+CREATE INDEX idx_dealers_search ON dealers USING gin (lower(dealer_code::text || ' ' || dealer_name::text) gin_trgm_ops);
 
 -- 4. Who hears of what. A dealer user's transaction may notify the module's approvers and its own
 --    dealer's users (a submission tells the approvers), never another dealer's. These helpers run
