@@ -286,11 +286,17 @@ async fn a_dealer_applies_and_a_reviewer_sends_back_then_approves(pool: PgPool) 
     .await;
     assert_eq!(r.status(), 409);
     // The list finds it by number prefix (any case) and by the dealer's code or name.
-    for search in [format!("pcc-{year}-0000"), "a001".to_owned(), "dealer a0".to_owned()] {
-        let (_, page) = json_of(call_json(&reviewer, &w.base, "pcc/list", list_query(&search)).await).await;
+    for search in [
+        format!("pcc-{year}-0000"),
+        "a001".to_owned(),
+        "dealer a0".to_owned(),
+    ] {
+        let (_, page) =
+            json_of(call_json(&reviewer, &w.base, "pcc/list", list_query(&search)).await).await;
         assert_eq!(page["total"], 1, "{search}: {page}");
     }
-    let (_, page) = json_of(call_json(&reviewer, &w.base, "pcc/list", list_query("PCC-1999")).await).await;
+    let (_, page) =
+        json_of(call_json(&reviewer, &w.base, "pcc/list", list_query("PCC-1999")).await).await;
     assert_eq!(page["total"], 0);
     // Once approved, the dealer may open a new application.
     assert_eq!(create(&dealer, &w.base).await.0, 200);
