@@ -849,3 +849,61 @@ async fn manufacturer_staff_neither_fill_in_nor_submit_a_dealers_application(poo
             .unwrap();
     assert_eq!(submitter, w.head_a);
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn decisions_are_mailed_to_the_submitter_only_when_the_setting_is_on(pool: PgPool) {
+    let w = world(&pool).await;
+    let reviewer = signed_in(&w.base, "reviewer@oem.example").await;
+    let mails = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM mail_outbox WHERE to_address = 'head@a.example' AND subject LIKE 'PCC application % rejected'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let first = application(
+        &pool,
+        w.dealer_a,
+        w.head_a,
+        "pending",
+        Some("PCC-2026-700001"),
+    )
+    .await;
+    let comment = "The lounge does not meet the programme's standard.";
+    assert_eq!(
+        step(&reviewer, &w.base, &first, "reject", 1, comment)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(mails(pool.clone()).await, 0, "off by default");
+    sqlx::query("INSERT INTO settings (category, key, value) VALUES ('notifications', 'email_decisions', 'on')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let second = application(
+        &pool,
+        w.dealer_a,
+        w.head_a,
+        "pending",
+        Some("PCC-2026-700002"),
+    )
+    .await;
+    assert_eq!(
+        step(&reviewer, &w.base, &second, "reject", 1, comment)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(mails(pool.clone()).await, 1);
+    let body: String =
+        sqlx::query_scalar("SELECT body FROM mail_outbox WHERE to_address = 'head@a.example'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        body.contains(comment) && body.contains(&format!("/modules/pcc/{second}")),
+        "{body}"
+    );
+}
