@@ -1,6 +1,6 @@
 //! PCC queries. Plain functions over a connection: no decisions, every value bound.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -216,38 +216,12 @@ pub async fn detail(conn: &mut PgConnection, id: Uuid) -> Result<Option<DetailRo
     }))
 }
 
+/// A list row and its sort key (for the next page's cursor).
 #[derive(sqlx::FromRow)]
 pub struct ListRow {
-    pub id: Uuid,
-    pub number: Option<String>,
-    pub dealer_id: Uuid,
-    pub dealer_code: String,
-    pub dealer_name: String,
-    pub brand: Option<Brand>,
-    pub status: PccStatus,
-    pub application_date: NaiveDate,
-    pub submitted_at: Option<NaiveDateTime>,
-    pub updated_at: NaiveDateTime,
-    pub reviewer: Option<String>,
+    #[sqlx(flatten)]
+    pub row: PccRow,
     pub sort_key: String,
-}
-
-impl From<ListRow> for PccRow {
-    fn from(r: ListRow) -> Self {
-        PccRow {
-            id: r.id,
-            number: r.number,
-            dealer_id: r.dealer_id,
-            dealer_code: r.dealer_code,
-            dealer_name: r.dealer_name,
-            brand: r.brand,
-            status: r.status,
-            application_date: r.application_date,
-            submitted_at: r.submitted_at,
-            updated_at: r.updated_at,
-            reviewer: r.reviewer,
-        }
-    }
 }
 
 /// The list's columns (and the sort key of the chosen order).
@@ -289,9 +263,9 @@ pub fn push_filters(
             .push(" AND p.application_number ~<~ (")
             .push_bind(prefix)
             .push(" || chr(1114111)))")
-            .push(" OR p.dealer_id = ANY(ARRAY(SELECT id FROM dealers WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE ")
-            .push_bind(contains_pattern(search))
-            .push(")))");
+            .push(" OR ");
+        push_dealer_match(qb, search);
+        qb.push(")");
     }
     if let Some(status) = q.status {
         qb.push(" AND p.status = ").push_bind(status);
@@ -307,6 +281,17 @@ pub fn push_filters(
     if let Some(to) = q.to {
         qb.push(" AND p.application_date <= ").push_bind(to);
     }
+}
+
+/// `p.dealer_id` is one of the dealers whose code or name contains `search` (any case), through
+/// the dealers' trigram index: the one "by dealer" match of the list and the queue.
+fn push_dealer_match(qb: &mut QueryBuilder<Postgres>, search: &str) {
+    qb.push(
+        "p.dealer_id = ANY(ARRAY(SELECT id FROM dealers \
+         WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE ",
+    )
+    .push_bind(contains_pattern(search))
+    .push("))");
 }
 
 /// The list's rows, with their dealers.
@@ -344,12 +329,8 @@ pub async fn awaiting(
          WHERE p.status IN ('pending', 'under_review')",
     );
     if !q.dealer.trim().is_empty() {
-        let pattern = contains_pattern(&q.dealer);
-        qb.push(" AND (lower(d.dealer_code::text) LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR lower(d.dealer_name::text) LIKE ")
-            .push_bind(pattern)
-            .push(")");
+        qb.push(" AND ");
+        push_dealer_match(&mut qb, &q.dealer);
     }
     if let Some(brand) = q.brand {
         qb.push(" AND d.brand = ").push_bind(brand);

@@ -117,7 +117,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     qb.push(format_args!(" ORDER BY {key} {dir}, p.id {dir}"));
     push_page_limit(&mut qb);
     let rows: Vec<repo::ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.id));
+    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
         Some(
             capped_count(&mut tx, |qb| {
@@ -130,7 +130,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     };
     tx.commit().await?;
     Ok(Page {
-        rows: rows.into_iter().map(PccRow::from).collect(),
+        rows: rows.into_iter().map(|r| r.row).collect(),
         next,
         total,
     })
