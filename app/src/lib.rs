@@ -11,6 +11,8 @@ pub mod components;
 pub mod dealers;
 pub mod email;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod list;
 pub mod live;
 #[cfg(feature = "ssr")]
@@ -39,8 +41,9 @@ use pages::{HomePage, ModulePage, NotFound};
 use routes::{
     AccountRoute, AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute,
     DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, NotificationsRoute,
-    PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute, ResetPasswordRoute, SessionsRoute,
-    SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute, UserNewRoute, UsersRoute,
+    PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute, RegistrationsRoute,
+    ResetPasswordRoute, SessionsRoute, SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute,
+    UserNewRoute, UsersRoute,
 };
 
 /// The name cargo-leptos gives the generated CSS, JS and WASM files (`[[workspace.metadata.leptos]] name`).
@@ -83,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
                     <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
+                    <Route path=path!("/modules/api-registrations/*rest") view={Lazy::<RegistrationsRoute>::new()}/>
+                    <Route path=path!("/modules/mt-meets/*rest") view={Lazy::<RegistrationsRoute>::new()}/>
                     <Route path=path!("/modules/:slug") view=ModulePage/>
                     <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()}/>
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>

@@ -201,6 +201,57 @@ pub mod sql {
         format!("{}%", escape_like(text))
     }
 
+    /// `column` (a record's dealer id) is one of the dealers whose code or name contains
+    /// `search` (any case), through the dealers' trigram index: the one "by dealer" match of every
+    /// module's list and of the queue.
+    pub fn push_dealer_match(qb: &mut QueryBuilder<Postgres>, column: &str, search: &str) {
+        qb.push(format_args!(
+            "{column} = ANY(ARRAY(SELECT id FROM dealers \
+             WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE "
+        ))
+        .push_bind(contains_pattern(search))
+        .push("))");
+    }
+
+    /// `column` (a record number) starts with `search`, upper-cased, as a byte-wise range
+    /// (`~>=~`, `~<~`): unlike LIKE, it uses the number's `text_pattern_ops` index in the generic
+    /// plans prepared statements end up with. U+10FFFF sorts after any text with the prefix.
+    pub fn push_number_prefix(qb: &mut QueryBuilder<Postgres>, column: &str, search: &str) {
+        let prefix = search.to_uppercase();
+        qb.push(format_args!("({column} ~>=~ "))
+            .push_bind(prefix.clone())
+            .push(format_args!(" AND {column} ~<~ ("))
+            .push_bind(prefix)
+            .push(" || chr(1114111)))");
+    }
+
+    /// A list's position and order: ` AND (key, id) > (after)` when a cursor is given, then
+    /// ` ORDER BY key, id` in the chosen direction. `after` is a cursor's parts, already checked
+    /// ([`Cursor::timestamp_parts`] when `timestamp`, else [`Cursor::parts`]).
+    pub fn push_keyset(
+        qb: &mut QueryBuilder<Postgres>,
+        key: &str,
+        id: &str,
+        timestamp: bool,
+        ascending: bool,
+        after: Option<(&str, uuid::Uuid)>,
+    ) {
+        let (cmp, dir) = if ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
+        if let Some((after_key, after_id)) = after {
+            let key_type = if timestamp { "timestamp" } else { "text" };
+            qb.push(format_args!(" AND ({key}, {id}) {cmp} (CAST("))
+                .push_bind(after_key.to_owned())
+                .push(format_args!(" AS {key_type}), "))
+                .push_bind(after_id)
+                .push(")");
+        }
+        qb.push(format_args!(" ORDER BY {key} {dir}, {id} {dir}"));
+    }
+
     /// Ends a page query: ` LIMIT PAGE_SIZE + 1`, one row more than shown, to learn whether a
     /// next page exists.
     pub fn push_page_limit(qb: &mut QueryBuilder<Postgres>) {

@@ -12,6 +12,7 @@ use crate::auth::views::{
     ResetPasswordPage, SessionsPage,
 };
 use crate::modules::pcc::views::{PccListPage, PccRecordPage};
+use crate::modules::registrations::views::RegistrationsPage;
 use crate::notifications::views::NotificationsPage;
 use crate::queue::views::QueuePage;
 use crate::system::views::StatusPage;
@@ -61,6 +62,7 @@ lazy_routes! {
     DevMailboxRoute("/dev/mailbox") => DevMailboxPage,
     PccListRoute("/modules/pcc") => PccListPage,
     PccRecordRoute("/modules/pcc/:id") => PccRecordPage,
+    RegistrationsRoute("/modules/{api-registrations,mt-meets}/*rest") => RegistrationsPage,
     QueueRoute("/queue") => QueuePage,
     NotificationsRoute("/notifications") => NotificationsPage,
 }

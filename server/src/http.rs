@@ -113,6 +113,7 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(app::modules::registrations::server::downloads::routes())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Innermost first (axum layers wrap what came before).

@@ -114,6 +114,8 @@ keyed_enum! {
         RecordTransition = "record.transition",
         /// A draft was deleted.
         RecordDeleted = "record.deleted",
+        /// A list or participant sheet was downloaded (what, with which filters, how many rows).
+        RecordsExported = "record.exported",
     }
 }
 
@@ -134,6 +136,12 @@ keyed_enum! {
         RoleTemplate = "role_template",
         /// A PCC application.
         PccApplication = "dealer_pcc",
+        /// An API event registration.
+        ApiRegistration = "api_registration",
+        /// An MT Meet registration.
+        MtMeetRegistration = "mt_meet",
+        /// An event of the catalogue (API event or MT Meet).
+        Event = "event",
     }
 }
 
@@ -148,6 +156,9 @@ impl AuditEntity {
             AuditEntity::Setting => "Settings",
             AuditEntity::RoleTemplate => "Role templates",
             AuditEntity::PccApplication => "PCC applications",
+            AuditEntity::ApiRegistration => "API registrations",
+            AuditEntity::MtMeetRegistration => "MT Meet registrations",
+            AuditEntity::Event => "Events",
         }
     }
 
@@ -157,6 +168,8 @@ impl AuditEntity {
             AuditEntity::User => Some(format!("/admin/users/{id}")),
             AuditEntity::Dealer => Some(format!("/admin/dealers/{id}")),
             AuditEntity::PccApplication => Some(format!("/modules/pcc/{id}")),
+            AuditEntity::ApiRegistration => Some(format!("/modules/api-registrations/{id}")),
+            AuditEntity::MtMeetRegistration => Some(format!("/modules/mt-meets/{id}")),
             _ => None,
         }
     }

@@ -38,6 +38,14 @@ pub enum LiveEvent {
         /// Its version after the change (0 once deleted).
         version: i32,
     },
+    /// Something every user of a module may see changed: an event of the catalogue, or its
+    /// seats (registrations of any dealer change them).
+    Catalogue {
+        /// The module.
+        module: Module,
+        /// What changed (an event's id).
+        id: Uuid,
+    },
     /// A user has a new (or newly read) notification.
     Notification {
         /// Whose.

@@ -193,6 +193,18 @@ pub fn deliver(actor: &Actor, session_id: uuid::Uuid, event: &LiveEvent) -> Deli
                 Delivery::Skip
             }
         }
+        LiveEvent::Catalogue { module, id } => {
+            if authorize(actor, Action::View, Area::Module(*module), Scope::Any).allowed {
+                let data = RecordChanged {
+                    module: *module,
+                    id: *id,
+                    version: 0,
+                };
+                Delivery::Send("record", serde_json::to_string(&data).unwrap_or_default())
+            } else {
+                Delivery::Skip
+            }
+        }
         LiveEvent::Notification { user_id } if *user_id == actor.id => {
             Delivery::Send("notification", "{}".to_owned())
         }

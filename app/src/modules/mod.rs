@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod pcc;
+pub mod registrations;
 
 /// One business module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

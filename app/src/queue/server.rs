@@ -11,6 +11,8 @@ use crate::auth::server::{Ctx, Visit, admit};
 use crate::error::AppError;
 use crate::modules::Module;
 use crate::modules::pcc::server::service as pcc;
+use crate::modules::registrations::model::EventKind;
+use crate::modules::registrations::server::service as registrations;
 use crate::workflow::{Step, StepRequest};
 
 /// Admits the caller for each module whose records they decide on (`approve`). Someone who
@@ -52,9 +54,11 @@ pub async fn list(visit: &Visit, q: &QueueQuery) -> Result<Vec<QueueItem>, AppEr
     crate::list::search_text("dealer", &q.dealer)?;
     let mut items = Vec::new();
     for (module, ctx) in deciders(visit, q.module).await? {
-        // Each module answers through the same shape; today only PCC has a workflow.
+        // Each module answers through the same shape.
         if module == Module::DealerPcc {
             items.extend(pcc::queue(&ctx, q, QUEUE_MAX).await?);
+        } else if let Some(kind) = EventKind::of_module(module) {
+            items.extend(registrations::queue(&ctx, kind, q, QUEUE_MAX).await?);
         }
     }
     items.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));
@@ -81,7 +85,7 @@ pub async fn bulk(
     }
     if !matches!(
         step,
-        Step::Approve | Step::Reject | Step::SendBack | Step::TakeForReview
+        Step::Approve | Step::Reject | Step::SendBack | Step::TakeForReview | Step::Confirm
     ) {
         return Err(AppError::field(
             "step",
@@ -92,19 +96,20 @@ pub async fn bulk(
     let mut outcomes = Vec::with_capacity(items.len());
     for item in items {
         let ctx = ctxs.iter().find(|(m, _)| *m == item.module).map(|(_, c)| c);
+        let request = StepRequest {
+            id: item.id,
+            step,
+            version: item.version,
+            comment: comment.to_owned(),
+        };
         let result = match (ctx, item.module) {
-            (Some(ctx), Module::DealerPcc) => {
-                let request = StepRequest {
-                    id: item.id,
-                    step,
-                    version: item.version,
-                    comment: comment.to_owned(),
-                };
-                pcc::step(ctx, &request).await.map(|_| ())
-            }
-            (Some(_), _) => Err(AppError::BadRequest {
-                message: "This module has no decisions yet.".into(),
-            }),
+            (Some(ctx), Module::DealerPcc) => pcc::step(ctx, &request).await.map(|_| ()),
+            (Some(ctx), m) => match EventKind::of_module(m) {
+                Some(kind) => registrations::step(ctx, kind, &request).await.map(|_| ()),
+                None => Err(AppError::BadRequest {
+                    message: "This module has no decisions yet.".into(),
+                }),
+            },
             (None, _) => Err(AppError::Forbidden {
                 reason: "You do not decide on this module's records.".into(),
             }),

@@ -40,6 +40,18 @@ crate::audit::keyed_enum! {
         Reject = "reject",
         /// The manufacturer returns the record to its dealer to be changed.
         SendBack = "send_back",
+        /// The manufacturer confirms a registration's seat.
+        Confirm = "confirm",
+        /// The person came to the event.
+        MarkAttended = "mark_attended",
+        /// The person did not come.
+        MarkNoShow = "mark_no_show",
+        /// The dealer withdraws its own registration (before the deadline).
+        Withdraw = "withdraw",
+        /// The manufacturer cancels a registration, saying why.
+        Cancel = "cancel",
+        /// A seat came free and a waiting registration got it.
+        Promote = "promote",
     }
 }
 
@@ -54,6 +66,12 @@ impl Step {
             Step::Approve => "Approve",
             Step::Reject => "Reject",
             Step::SendBack => "Send back for revision",
+            Step::Confirm => "Confirm",
+            Step::MarkAttended => "Attended",
+            Step::MarkNoShow => "No-show",
+            Step::Withdraw => "Withdraw",
+            Step::Cancel => "Cancel registration",
+            Step::Promote => "Give the seat",
         }
     }
 
@@ -67,6 +85,12 @@ impl Step {
             Step::Approve => "approved",
             Step::Reject => "rejected",
             Step::SendBack => "sent back for revision",
+            Step::Confirm => "confirmed",
+            Step::MarkAttended => "marked as attended",
+            Step::MarkNoShow => "marked as a no-show",
+            Step::Withdraw => "withdrawn",
+            Step::Cancel => "cancelled",
+            Step::Promote => "moved from the waitlist to a seat",
         }
     }
 

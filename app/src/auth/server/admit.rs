@@ -46,7 +46,12 @@ pub struct Ctx {
 /// session, 403 for a session still owing its second factor, and 403 with the reason (logged and
 /// audited) when the rule refuses.
 pub async fn admit(action: Action, area: Area) -> Result<Ctx, AppError> {
-    let visit = visit()?;
+    admit_visit(visit()?, action, area).await
+}
+
+/// [`admit`] for a request that is not a server function (a download handler), whose session
+/// and request facts the authentication middleware left in the request's extensions.
+pub async fn admit_visit(visit: Visit, action: Action, area: Area) -> Result<Ctx, AppError> {
     let session = visit.at_stage(&[AccessStage::Full])?;
     let actor = session.user.actor();
     let decision = authorize(&actor, action, area, Scope::Any);

@@ -13,5 +13,5 @@ pub mod session;
 pub mod signin;
 pub mod tokens;
 
-pub use admit::{Ctx, Tx, Visit, admit, visit};
+pub use admit::{Ctx, Tx, Visit, admit, admit_visit, visit};
 pub use context::{AuthSession, RequestMeta, current_session, request_meta};

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::super::model::{PccQuery, PccRow, PccSort};
 use super::super::workflow::PccStatus;
 use crate::dealers::Brand;
-use crate::list::sql::contains_pattern;
+use crate::list::sql::{push_dealer_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 
@@ -254,17 +254,10 @@ pub fn push_filters(
         qb.push(" AND p.dealer_id = ").push_bind(dealer);
     }
     if let Some(search) = search {
-        // A number prefix as a byte-wise range (`~>=~`, `~<~`): unlike LIKE, it uses the number
-        // index in the generic plans prepared statements end up with. U+10FFFF sorts after any
-        // text that starts with the prefix.
-        let prefix = search.to_uppercase();
-        qb.push(" AND ((p.application_number ~>=~ ")
-            .push_bind(prefix.clone())
-            .push(" AND p.application_number ~<~ (")
-            .push_bind(prefix)
-            .push(" || chr(1114111)))")
-            .push(" OR ");
-        push_dealer_match(qb, search);
+        qb.push(" AND (");
+        push_number_prefix(qb, "p.application_number", search);
+        qb.push(" OR ");
+        push_dealer_match(qb, "p.dealer_id", search);
         qb.push(")");
     }
     if let Some(status) = q.status {
@@ -281,17 +274,6 @@ pub fn push_filters(
     if let Some(to) = q.to {
         qb.push(" AND p.application_date <= ").push_bind(to);
     }
-}
-
-/// `p.dealer_id` is one of the dealers whose code or name contains `search` (any case), through
-/// the dealers' trigram index: the one "by dealer" match of the list and the queue.
-fn push_dealer_match(qb: &mut QueryBuilder<Postgres>, search: &str) {
-    qb.push(
-        "p.dealer_id = ANY(ARRAY(SELECT id FROM dealers \
-         WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE ",
-    )
-    .push_bind(contains_pattern(search))
-    .push("))");
 }
 
 /// The list's rows, with their dealers.
@@ -330,7 +312,7 @@ pub async fn awaiting(
     );
     if !q.dealer.trim().is_empty() {
         qb.push(" AND ");
-        push_dealer_match(&mut qb, &q.dealer);
+        push_dealer_match(&mut qb, "p.dealer_id", &q.dealer);
     }
     if let Some(brand) = q.brand {
         qb.push(" AND d.brand = ").push_bind(brand);

@@ -15,7 +15,7 @@ use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::authorize::{Action, Area, Scope, authorize};
 use crate::auth::server::{Ctx, Tx};
 use crate::error::AppError;
-use crate::list::sql::{capped_count, push_page_limit, split_page};
+use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, search_text};
 use crate::live::LiveEvent;
 use crate::live::server::publish;
@@ -86,11 +86,6 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     }
     let dealer_filter = ctx.decision.dealer_filter;
     let (key, timestamp) = repo::sort_key(q.sort);
-    let (cmp, dir) = if q.ascending {
-        (">", "ASC")
-    } else {
-        ("<", "DESC")
-    };
     let after = match &q.after {
         Some(c) if timestamp => Some(c.timestamp_parts()?),
         Some(c) => Some(c.parts()?),
@@ -106,15 +101,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
         dealer_filter,
         repo::LIST_FROM,
     );
-    if let Some((after_key, after_id)) = after {
-        let key_type = if timestamp { "timestamp" } else { "text" };
-        qb.push(format_args!(" AND ({key}, p.id) {cmp} (CAST("))
-            .push_bind(after_key.to_owned())
-            .push(format_args!(" AS {key_type}), "))
-            .push_bind(after_id)
-            .push(")");
-    }
-    qb.push(format_args!(" ORDER BY {key} {dir}, p.id {dir}"));
+    push_keyset(&mut qb, key, "p.id", timestamp, q.ascending, after);
     push_page_limit(&mut qb);
     let rows: Vec<repo::ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
@@ -470,7 +457,7 @@ async fn tell(
             }
             (vec![l.submitted_by], notice)
         }
-        Step::Create => return Ok(()),
+        _ => return Ok(()),
     };
     let recipients: Vec<Uuid> = recipients
         .into_iter()
