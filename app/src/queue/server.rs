@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::modules::Module;
 use crate::modules::pcc::server::service as pcc;
 use crate::modules::registrations::model::EventKind;
+use crate::modules::registrations::server::lists as registration_lists;
 use crate::modules::registrations::server::service as registrations;
 use crate::workflow::{Step, StepRequest};
 
@@ -58,7 +59,7 @@ pub async fn list(visit: &Visit, q: &QueueQuery) -> Result<Vec<QueueItem>, AppEr
         if module == Module::DealerPcc {
             items.extend(pcc::queue(&ctx, q, QUEUE_MAX).await?);
         } else if let Some(kind) = EventKind::of_module(module) {
-            items.extend(registrations::queue(&ctx, kind, q, QUEUE_MAX).await?);
+            items.extend(registration_lists::queue(&ctx, kind, q, QUEUE_MAX).await?);
         }
     }
     items.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));

@@ -237,6 +237,8 @@ pub fn QueuePage() -> impl IntoView {
                 on:click=move |_| t.ask(Step::Approve, chosen())>"Approve selected"</button>
             <button type="button" class="button danger" disabled=move || !idle()
                 on:click=move |_| t.ask(Step::Reject, chosen())>"Reject selected"</button>
+            <button type="button" class="button secondary" disabled=move || !idle()
+                on:click=move |_| t.ask(Step::Confirm, chosen())>"Confirm selected registrations"</button>
             <button type="button" class="link-button" disabled=move || !idle()
                 on:click=move |_| t.selected.set(BTreeSet::new())>"Clear selection"</button>
             <button type="button" class="button secondary small" aria-controls="queue-keys"
@@ -293,6 +295,7 @@ fn KeyHelp(t: Triage) -> impl IntoView {
         ("x or Space", "Select or unselect the record"),
         ("t", "Take for review"),
         ("a", "Approve (asks to confirm; the comment is optional)"),
+        ("c", "Confirm a registration's seat (asks to confirm)"),
         ("r", "Reject (asks for a comment)"),
         ("s", "Send back for revision (asks for a comment)"),
         ("?", "Show or hide this list"),
@@ -377,7 +380,7 @@ fn CommentDialog(t: Triage, ask: Ask) -> impl IntoView {
                 <p class="field-error" id="queue-comment-error" role="alert">{move || t.comment_error.get()}</p>
             </div>
             <div class="actions">
-                <button type="button" class=if step == Step::Approve { "button" } else { "button danger" }
+                <button type="button" class=if matches!(step, Step::Approve | Step::Confirm) { "button" } else { "button danger" }
                     aria-disabled=move || (required && length() < MIN_COMMENT).then_some("true")
                     on:click=move |_| confirm()>{format!("Confirm: {}", step.label())}</button>
                 <button type="button" class="button secondary" node_ref=cancel on:click=move |_| t.close()>"Cancel"</button>

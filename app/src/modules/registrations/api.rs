@@ -17,7 +17,7 @@ use crate::queue::BulkOutcome;
 use crate::workflow::{StepDone, StepRequest};
 
 #[cfg(feature = "ssr")]
-use super::server::{catalogue, import, service};
+use super::server::{catalogue, import, lists, service};
 #[cfg(feature = "ssr")]
 use crate::auth::authorize::Action;
 #[cfg(feature = "ssr")]
@@ -30,7 +30,7 @@ pub async fn list_registrations(
     query: RegQuery,
 ) -> Result<Page<RegRow>, AppError> {
     let ctx = admit(Action::View, service::area(kind)).await?;
-    service::list(&ctx, kind, &query).await
+    lists::list(&ctx, kind, &query).await
 }
 
 /// One registration with its event, timeline and the steps the caller may take.

@@ -111,7 +111,7 @@ pub(super) fn QueueTable(
                     t.toggle(item.id);
                 }
             }
-            "t" | "a" if busy => t.said.set("Still deciding; a moment.".into()),
+            "t" | "a" | "c" if busy => t.said.set("Still deciding; a moment.".into()),
             "t" => {
                 if let Some(item) = step_key(Step::TakeForReview) {
                     leptos::task::spawn_local(t.decide(
@@ -125,6 +125,11 @@ pub(super) fn QueueTable(
             "a" => {
                 if let Some(item) = step_key(Step::Approve) {
                     t.ask(Step::Approve, vec![item]);
+                }
+            }
+            "c" => {
+                if let Some(item) = step_key(Step::Confirm) {
+                    t.ask(Step::Confirm, vec![item]);
                 }
             }
             "r" => {
