@@ -9,7 +9,9 @@
 #   WASM: the size of the first page's bundle, raw and as served (brotli).
 # PostgreSQL: DATABASE_URL when set, otherwise an embedded cluster under /tmp/oap-bench-pg-<uid>.
 # Load comes from this machine (loopback only) and competes with the server for its cores.
-# `scripts/bench.sh pcc` runs only the PCC rows (on the same data), for working on the module.
+#   registrations (100,000 API registrations): the list as a manufacturer user and as a dealer
+#     user, a person search, and 200 clients registering new people for one event at once.
+# `scripts/bench.sh pcc` (or `registrations`) runs only that module's rows (on the same data).
 set -euo pipefail
 only="${1:-all}"
 
@@ -183,6 +185,7 @@ curl -fs -c "$jar" -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" 
 DEALER_COOKIE="oap_session=$(awk '$6 == "oap_session" {print $7}' "$jar")"
 rm -f "$jar"
 pcc_list='{"query":{"search":"","sort":"updated","ascending":false}}'
+if [ "$only" != registrations ]; then
 for clients in 1 16 64; do
   OAP_BENCH_BODY="$pcc_list" run "PCC list, 100,000 applications: manufacturer" "$clients" \
     scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
@@ -212,3 +215,50 @@ for streams in 1 500; do
     OAP_BENCH_EMAIL="bench.head@dealer.example" OAP_BENCH_PASSWORD="$OAP_BENCH_PASSWORD" \
     node scripts/bench/live.mjs "$streams" 200
 done
+fi
+
+# Registrations: 100,000 API registrations over 200 events and the 500 bench dealers, then a rush
+# of 200 clients registering new people for one event of 100 seats (the rest join its waitlist).
+sql <<'SQL'
+INSERT INTO events (kind, name, event_date, location, capacity, registration_deadline, status)
+SELECT 'api', 'Bench API event ' || lpad(i::text, 3, '0'), CURRENT_DATE + (i % 400) - 200, 'City ' || (i % 50), 1000,
+       (CURRENT_DATE + (i % 400) - 201)::timestamp, 'open'
+  FROM generate_series(1, 200) i;
+INSERT INTO events (kind, name, event_date, location, capacity, registration_deadline, status)
+VALUES ('api', 'Bench rush', CURRENT_DATE + 60, 'Pune', 100, CURRENT_DATE + 50, 'open');
+WITH d AS (
+  SELECT d.id, row_number() OVER (ORDER BY d.dealer_code) - 1 AS n,
+         (SELECT u.id FROM users u WHERE u.dealer_id = d.id ORDER BY u.id LIMIT 1) AS head
+    FROM dealers d WHERE d.dealer_code LIKE 'BENCH-%'),
+     e AS (SELECT id, name, event_date, location, row_number() OVER (ORDER BY name) - 1 AS n
+             FROM events WHERE name LIKE 'Bench API event %')
+INSERT INTO api_registrations (dealer_id, registered_by, registration_number, employee_name, employee_email,
+                               employee_designation, event_name, event_date, event_location, event_id, status,
+                               created_at, updated_at)
+SELECT d.id, d.head, 'API-' || (2020 + i % 6) || '-' || lpad(i::text, 6, '0'), 'Bench Person ' || i,
+       'person' || i || '@bench.example', 'Technician', e.name, e.event_date, e.location, e.id,
+       (ARRAY['registered','confirmed','attended','no_show','cancelled'])[1 + i % 5],
+       now() - (i || ' minutes')::interval, now() - (i || ' minutes')::interval
+  FROM generate_series(1, 100000) i JOIN d ON d.n = i % 500 JOIN e ON e.n = i % 200;
+ANALYZE events; ANALYZE api_registrations;
+SQL
+if [ "$only" = all ] || [ "$only" = registrations ]; then
+  reg_list='{"kind":"api","query":{"search":"","dealer":"","sort":"updated","ascending":false}}'
+  for clients in 1 16 64; do
+    OAP_BENCH_BODY="$reg_list" run "registrations list, 100,000: manufacturer" "$clients" \
+      scripts/bench/post_json.lua "http://$ADDR/api/registrations/list"
+  done
+  for clients in 1 16 64; do
+    OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_BODY="$reg_list" run "registrations list, 100,000: dealer user" "$clients" \
+      scripts/bench/post_json.lua "http://$ADDR/api/registrations/list"
+  done
+  OAP_BENCH_BODY='{"kind":"api","query":{"search":"person123","dealer":"","sort":"updated","ascending":false}}' \
+    run "registrations list: person search" 16 scripts/bench/post_json.lua "http://$ADDR/api/registrations/list"
+  rush="$(sql -At -c "SELECT id FROM events WHERE name = 'Bench rush'")"
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_EVENT="$rush" OAP_BENCH_RUN="$(date +%s)" \
+    run "register: 200 clients, one event of 100 seats" 200 scripts/bench/register.lua "http://$ADDR/api/registrations/register"
+  sql -At -c "SELECT 'rush event: ' || count(*) FILTER (WHERE waitlist_position IS NULL) || ' seated, ' ||
+                     count(*) FILTER (WHERE waitlist_position IS NOT NULL) || ' waiting, ' ||
+                     count(DISTINCT waitlist_position) || ' distinct places in line'
+                FROM api_registrations WHERE event_id = '$rush'"
+fi

@@ -95,6 +95,10 @@ printf '%s\n' "$OAP_E2E_NARROW_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server 
 export OAP_E2E_PCC_ADMIN_EMAIL="e2e.pcc@oneaftersales.com" OAP_E2E_PCC_ADMIN_PASSWORD="e2e-pcc-reviewer-password"
 printf '%s\n' "$OAP_E2E_PCC_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
   --email "$OAP_E2E_PCC_ADMIN_EMAIL" --name "Rhea Reviewer" --role manufacturer_admin --password-stdin >/dev/null
+# And the events officer of the registrations journey, who also sets up its two dealers.
+export OAP_E2E_EVENTS_ADMIN_EMAIL="e2e.events@oneaftersales.com" OAP_E2E_EVENTS_ADMIN_PASSWORD="e2e-events-officer-password"
+printf '%s\n' "$OAP_E2E_EVENTS_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
+  --email "$OAP_E2E_EVENTS_ADMIN_EMAIL" --name "Esha Events" --role manufacturer_admin --password-stdin >/dev/null
 (cd end2end && DATABASE_URL="$e2e_url" OAP_SUPERADMIN_PASSWORD="e2e-super-admin-password" npx playwright test)
 
 printf '\nmake test: all checks passed in %ss\n' "$((SECONDS - started))" >&2

@@ -77,6 +77,14 @@ impl EventKind {
         }
     }
 
+    /// "an employee" / "a technician".
+    pub const fn a_person(self) -> &'static str {
+        match self {
+            EventKind::Api => "an employee",
+            EventKind::MtMeet => "a technician",
+        }
+    }
+
     /// What the audit trail calls a registration of this kind.
     pub const fn audit_entity(self) -> AuditEntity {
         match self {

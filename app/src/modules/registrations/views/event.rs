@@ -154,10 +154,9 @@ fn RegisterForm(kind: EventKind, event: Uuid, changed: RwSignal<u32>) -> impl In
         });
     };
     const SHOWN: &[&str] = &["name", "email", "phone", "designation", "employee_id"];
-    let noun = kind.person_noun();
     view! {
         <section class="card" aria-labelledby="register-heading">
-            <h2 id="register-heading">{format!("Register an {noun}").replace("an t", "a t")}</h2>
+            <h2 id="register-heading">{format!("Register {}", kind.a_person())}</h2>
             <form class="stacked" on:submit=submit novalidate>
                 <Input name="name" prefix="reg-" label="Full name".into() value=name error maxlength=MAX_NAME required=true/>
                 {(kind == EventKind::MtMeet).then(|| view! {
