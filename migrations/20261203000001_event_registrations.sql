@@ -99,10 +99,13 @@ LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE p_kind WHEN 'api' THEN 'api_registrations' WHEN 'mt_meet' THEN 'mt_meet_registrations' END
 $$;
 
--- Seats held (everyone's, and one dealer's) and people waiting at an event.
+-- Seats held (everyone's, and one dealer's) and people waiting at an event. VOLATILE on purpose:
+-- a STABLE function reads with its calling statement's snapshot, taken before that statement
+-- waited for the event's lock, so it would miss the registration the lock's previous holder just
+-- committed (and overbook). A VOLATILE one takes a fresh snapshot, after the lock is held.
 CREATE FUNCTION event_seats(p_event UUID, p_dealer UUID,
                             OUT taken INTEGER, OUT dealer_taken INTEGER, OUT waiting INTEGER)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   tbl TEXT;
 BEGIN
@@ -127,9 +130,10 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT * FROM events WHERE id = p_event FOR UPDATE
 $$;
 
--- The next place in an event's line (arrival order). Called with the event locked.
+-- The next place in an event's line (arrival order). Called with the event locked; VOLATILE for
+-- the same reason as event_seats.
 CREATE FUNCTION next_waitlist_position(p_event UUID) RETURNS INTEGER
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   tbl TEXT;
   n INTEGER;

@@ -37,11 +37,11 @@ use leptos_router::path;
 use auth::views::LoginPage;
 use components::AppLayout;
 use leptos_router::Lazy;
-use pages::{HomePage, ModulePage, NotFound};
+use pages::{HomePage, NotFound};
 use routes::{
     AccountRoute, AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute,
-    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, NotificationsRoute,
-    PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute, RegistrationsRoute,
+    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, ModuleRoute,
+    NotificationsRoute, PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute,
     ResetPasswordRoute, SessionsRoute, SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute,
     UserNewRoute, UsersRoute,
 };
@@ -86,9 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
                     <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
-                    <Route path=path!("/modules/api-registrations/*rest") view={Lazy::<RegistrationsRoute>::new()}/>
-                    <Route path=path!("/modules/mt-meets/*rest") view={Lazy::<RegistrationsRoute>::new()}/>
-                    <Route path=path!("/modules/:slug") view=ModulePage/>
+                    <Route path=path!("/modules/:slug/*rest") view={Lazy::<ModuleRoute>::new()}/>
                     <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()}/>
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
                     <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()}/>

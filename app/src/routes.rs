@@ -1,7 +1,9 @@
 //! Pages served as lazy routes: their code is split out of the WASM every visitor downloads
-//! (`cargo leptos --split`) and fetched the first time someone opens one. The sign-in page, the home
-//! page and the module pages stay in the first bundle; administration, the status page and the
-//! account, two-factor and password pages are fetched on demand.
+//! (`cargo leptos --split`) and fetched the first time someone opens one. The sign-in page and the
+//! home page stay in the first bundle; the modules, the queue, administration, the status page and
+//! the account, two-factor and password pages are fetched on demand. Every module but PCC is one
+//! route (`/modules/:slug/*rest`) whose page reads the rest of the path itself, so a new module
+//! adds no route code to the first bundle.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
@@ -12,8 +14,8 @@ use crate::auth::views::{
     ResetPasswordPage, SessionsPage,
 };
 use crate::modules::pcc::views::{PccListPage, PccRecordPage};
-use crate::modules::registrations::views::RegistrationsPage;
 use crate::notifications::views::NotificationsPage;
+use crate::pages::ModulePage;
 use crate::queue::views::QueuePage;
 use crate::system::views::StatusPage;
 
@@ -62,7 +64,7 @@ lazy_routes! {
     DevMailboxRoute("/dev/mailbox") => DevMailboxPage,
     PccListRoute("/modules/pcc") => PccListPage,
     PccRecordRoute("/modules/pcc/:id") => PccRecordPage,
-    RegistrationsRoute("/modules/{api-registrations,mt-meets}/*rest") => RegistrationsPage,
+    ModuleRoute("/modules/:slug/*rest") => ModulePage,
     QueueRoute("/queue") => QueuePage,
     NotificationsRoute("/notifications") => NotificationsPage,
 }

@@ -1,5 +1,7 @@
-//! Module pages that are not built yet say so plainly, with what the module will do. No sample
-//! data. Someone without the module's "view" flag is told so, with the rule that refused.
+//! `/modules/:slug/*rest`: every module but PCC (which has routes of its own). Someone without the
+//! module's "view" flag is told so, with the rule that refused. The registration modules show
+//! their screens (which read the rest of the path); modules not built yet say so plainly, with
+//! what the module will do. No sample data.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,8 +12,10 @@ use crate::auth::authorize::{Action, Area, Scope};
 use crate::auth::model::CurrentUser;
 use crate::error::AppError;
 use crate::modules::Module;
+use crate::modules::registrations::model::EventKind;
+use crate::modules::registrations::views::RegistrationsPage;
 
-/// `/modules/:slug`.
+/// `/modules/:slug/*rest` (a lazy route).
 #[component]
 pub fn ModulePage() -> impl IntoView {
     let params = use_params_map();
@@ -26,6 +30,7 @@ pub fn ModulePage() -> impl IntoView {
                         let decision = user.map(|u| u.decide(Action::View, Area::Module(m), Scope::Any));
                         match decision {
                             Some(d) if !d.allowed => view! { <NoAccess title=m.title() reason=d.reason/> }.into_any(),
+                            _ if EventKind::of_module(m).is_some() => view! { <RegistrationsPage/> }.into_any(),
                             _ => view! { <ComingSoon title=m.title() summary=m.summary()/> }.into_any(),
                         }
                     }

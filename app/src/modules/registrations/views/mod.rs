@@ -3,9 +3,10 @@
 //! participants and attendance sheet (`event.rs`), the CSV import (`import.rs`) and one
 //! registration (`record.rs`).
 //!
-//! All of them are one lazy route per module (`/modules/api-registrations/*`,
-//! `/modules/mt-meets/*`, see `crate::routes`): [`RegistrationsPage`] reads the rest of the path
-//! and shows the screen it names, so the whole module is one chunk fetched on first use.
+//! All of them are reached through the modules' one lazy route (`/modules/:slug/*rest`, see
+//! `crate::routes` and `crate::pages::ModulePage`, which checks the module's `view` flag first):
+//! [`RegistrationsPage`] reads the rest of the path and shows the screen it names, so the
+//! registrations add no route code to the first bundle.
 
 mod event;
 mod events;

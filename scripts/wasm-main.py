@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The largest functions of the first page's WASM module, by name, to see what a change put there.
+
+    scripts/wasm-main.py [FILTER]   (after `cargo leptos build --release --split`)
+
+Reads the split main module cargo-leptos leaves in target/front (with its name section, before
+wasm-bindgen and wasm-opt), and prints the functions' body sizes, largest first (those whose
+demangled-ish name contains FILTER, when given). Sizes are before optimisation: compare runs, not
+the served total.
+"""
+import sys
+
+PATH = "target/front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm"
+
+
+def leb(b, i):
+    result = shift = 0
+    while True:
+        byte = b[i]
+        i += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, i
+
+
+def main():
+    data = open(PATH, "rb").read()
+    i = 8
+    imported = 0
+    bodies = []
+    names = {}
+    while i < len(data):
+        sid = data[i]
+        size, i = leb(data, i + 1)
+        end = i + size
+        if sid == 2:  # imports: functions among them take the first indices
+            n, j = leb(data, i)
+            for _ in range(n):
+                for _ in range(2):
+                    ln, j = leb(data, j)
+                    j += ln
+                kind = data[j]
+                j += 1
+                if kind == 0:
+                    _, j = leb(data, j)
+                    imported += 1
+                elif kind == 1:
+                    j += 1
+                    flags, j = leb(data, j)
+                    _, j = leb(data, j)
+                    if flags & 1:
+                        _, j = leb(data, j)
+                elif kind == 2:
+                    flags, j = leb(data, j)
+                    _, j = leb(data, j)
+                    if flags & 1:
+                        _, j = leb(data, j)
+                elif kind == 3:
+                    j += 2
+        elif sid == 10:  # code
+            n, j = leb(data, i)
+            for _ in range(n):
+                ln, j = leb(data, j)
+                bodies.append(ln)
+                j += ln
+        elif sid == 0:
+            ln, j = leb(data, i)
+            if data[j:j + ln] == b"name":
+                j += ln
+                while j < end:
+                    sub = data[j]
+                    sl, j = leb(data, j + 1)
+                    sub_end = j + sl
+                    if sub == 1:
+                        n, k = leb(data, j)
+                        for _ in range(n):
+                            idx, k = leb(data, k)
+                            nl, k = leb(data, k)
+                            names[idx] = data[k:k + nl].decode("utf-8", "replace")
+                            k += nl
+                    j = sub_end
+        i = end
+    rows = [(size, names.get(imported + n, f"#{imported + n}")) for n, size in enumerate(bodies)]
+    want = sys.argv[1] if len(sys.argv) > 1 else ""
+    rows = [r for r in rows if want in r[1]]
+    rows.sort(reverse=True)
+    print(f"{sum(s for s, _ in rows)} bytes in {len(rows)} functions")
+    for size, name in rows[:60]:
+        print(f"{size:8} {name[:160]}")
+
+
+if __name__ == "__main__":
+    main()
