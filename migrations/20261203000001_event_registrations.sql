@@ -59,10 +59,13 @@ CREATE UNIQUE INDEX mt_meet_technician_once_per_day
   ON mt_meet_registrations (dealer_id, lower(technician_employee_id), meet_date)
   WHERE status <> 'cancelled';
 
--- Seats and the line, the lists' keyset orders, number and person search, the queue.
+-- Seats and the line, the lists' keyset orders (an event's too: its search branch needs a plain
+-- event index, or the search's OR falls back to a scan of the table), number and person search,
+-- the queue.
 CREATE INDEX idx_api_reg_event_dealer ON api_registrations (event_id, dealer_id) WHERE status <> 'cancelled';
 CREATE INDEX idx_api_reg_waiting ON api_registrations (event_id, waitlist_position) WHERE waitlist_position IS NOT NULL;
 CREATE INDEX idx_api_reg_updated ON api_registrations (updated_at DESC, id DESC);
+CREATE INDEX idx_api_reg_event_updated ON api_registrations (event_id, updated_at DESC, id DESC);
 CREATE INDEX idx_api_reg_dealer_updated ON api_registrations (dealer_id, updated_at DESC, id DESC);
 CREATE INDEX idx_api_reg_number ON api_registrations (registration_number text_pattern_ops);
 CREATE INDEX idx_api_reg_person ON api_registrations
@@ -72,6 +75,7 @@ CREATE INDEX idx_api_reg_awaiting ON api_registrations (created_at, id)
 CREATE INDEX idx_mt_meet_event_dealer ON mt_meet_registrations (event_id, dealer_id) WHERE status <> 'cancelled';
 CREATE INDEX idx_mt_meet_waiting ON mt_meet_registrations (event_id, waitlist_position) WHERE waitlist_position IS NOT NULL;
 CREATE INDEX idx_mt_meet_updated ON mt_meet_registrations (updated_at DESC, id DESC);
+CREATE INDEX idx_mt_meet_event_updated ON mt_meet_registrations (event_id, updated_at DESC, id DESC);
 CREATE INDEX idx_mt_meet_dealer_updated ON mt_meet_registrations (dealer_id, updated_at DESC, id DESC);
 CREATE INDEX idx_mt_meet_number ON mt_meet_registrations (registration_number text_pattern_ops);
 CREATE INDEX idx_mt_meet_person ON mt_meet_registrations

@@ -143,6 +143,20 @@ pub fn search_text(field: &str, text: &str) -> Result<Option<String>, AppError> 
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 
+/// A date range filter's check: the end on or after the start (a field error on `to`).
+pub fn check_range(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), AppError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(AppError::field(
+            "to",
+            "The end date is before the start date.",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Deserialises an optional typed filter where an empty string (a form's "any" choice) means none.
 pub fn empty_is_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where

@@ -17,6 +17,22 @@ fn clip(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// Whether `user` still works (active) for `dealer`: a user moved to another dealer, or
+/// deactivated, no longer hears of that dealer's records.
+pub async fn still_at_dealer(
+    conn: &mut PgConnection,
+    user: Uuid,
+    dealer: Uuid,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND dealer_id = $2 AND is_active IS TRUE) AS "yes!""#,
+        user,
+        dealer
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Notifies `recipients` (duplicates and the empty list are fine) in the transaction `conn` is in,
 /// and tells their open pages when it commits.
 pub async fn notify(

@@ -16,11 +16,11 @@ use crate::auth::authorize::{Action, Area, Scope, authorize};
 use crate::auth::server::{Ctx, Tx};
 use crate::error::AppError;
 use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
-use crate::list::{Cursor, Page, search_text};
+use crate::list::{Cursor, Page, check_range, search_text};
 use crate::live::LiveEvent;
 use crate::live::server::publish;
 use crate::modules::Module;
-use crate::notifications::server::notify;
+use crate::notifications::server::{notify, still_at_dealer};
 use crate::notifications::{Notice, NoticeKind};
 use crate::queue::{QueueItem, QueueQuery};
 use crate::settings::{self, EMAIL_DECISIONS};
@@ -76,14 +76,7 @@ fn label(number: Option<&str>) -> String {
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
 pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let search = search_text("q", &q.search)?;
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from > to
-    {
-        return Err(AppError::field(
-            "to",
-            "The end date is before the start date.",
-        ));
-    }
+    check_range(q.from, q.to)?;
     let dealer_filter = ctx.decision.dealer_filter;
     let (key, timestamp) = repo::sort_key(q.sort);
     let after = match &q.after {
@@ -442,13 +435,7 @@ async fn tell(
             };
             // Only while the submitter still works for the record's dealer: a user moved to
             // another dealer no longer hears of this one's decisions.
-            let still_there = sqlx::query_scalar!(
-                r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND dealer_id = $2 AND is_active IS TRUE) AS "yes!""#,
-                l.submitted_by,
-                l.dealer_id
-            )
-            .fetch_one(&mut **tx)
-            .await?;
+            let still_there = still_at_dealer(tx, l.submitted_by, l.dealer_id).await?;
             if !still_there {
                 return Ok(());
             }

@@ -9,7 +9,7 @@ use super::service::{area, href, scope};
 use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
-use crate::list::{Cursor, Page, search_text};
+use crate::list::{Cursor, Page, check_range, search_text};
 use crate::queue::{QueueItem, QueueQuery};
 use crate::workflow::{Step, available};
 
@@ -26,14 +26,7 @@ struct ListRow {
 pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let dealer = search_text("dealer", &q.dealer)?;
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from > to
-    {
-        return Err(AppError::field(
-            "to",
-            "The end date is before the start date.",
-        ));
-    }
+    check_range(q.from, q.to)?;
     let dealer_filter = ctx.decision.dealer_filter;
     let (key, timestamp) = repo::sort_key(q.sort);
     let after = match &q.after {

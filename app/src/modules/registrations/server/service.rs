@@ -17,7 +17,7 @@ use crate::auth::server::{Ctx, Tx};
 use crate::error::AppError;
 use crate::live::LiveEvent;
 use crate::live::server::publish;
-use crate::notifications::server::notify;
+use crate::notifications::server::{notify, still_at_dealer};
 use crate::notifications::{Notice, NoticeKind};
 use crate::workflow::server::{NewHistory, history, next_number, record_history, stale};
 use crate::workflow::{
@@ -416,13 +416,7 @@ async fn tell_registrar(
     step: Step,
     comment: Option<&str>,
 ) -> Result<(), AppError> {
-    let still_there = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND dealer_id = $2 AND is_active IS TRUE) AS "yes!""#,
-        l.registered_by,
-        l.dealer_id
-    )
-    .fetch_one(&mut **tx)
-    .await?;
+    let still_there = still_at_dealer(tx, l.registered_by, l.dealer_id).await?;
     if !still_there || l.registered_by == ctx.actor.id {
         return Ok(());
     }
