@@ -76,15 +76,22 @@ pub async fn detail(ctx: &Ctx, kind: EventKind, id: Uuid) -> Result<EventDetail,
     })
 }
 
-/// Only manufacturer staff keep the catalogue.
-fn manufacturer_only(ctx: &Ctx) -> Result<(), AppError> {
+/// Only manufacturer staff keep the catalogue and mark attendance: anyone else is refused like
+/// any refusal (logged, audited, 403), though `authorize` allows them `action` on the module.
+async fn manufacturer_only(ctx: &Ctx, kind: EventKind, action: Action) -> Result<(), AppError> {
     if ctx.actor.user_type == UserType::Manufacturer {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            reason: "Events are kept by manufacturer staff.".into(),
-        })
+        return Ok(());
     }
+    let tx = ctx.begin().await?;
+    Err(ctx
+        .refuse(
+            tx,
+            action,
+            area(kind),
+            Scope::Any,
+            "Events and their attendance are kept by manufacturer staff.".into(),
+        )
+        .await)
 }
 
 /// Adds an event (`id` none) or changes one, quoting the version the editor loaded. Seats can
@@ -97,7 +104,12 @@ pub async fn save(
     version: i32,
     form: &EventForm,
 ) -> Result<Uuid, AppError> {
-    manufacturer_only(ctx)?;
+    let action = if id.is_some() {
+        Action::Edit
+    } else {
+        Action::Create
+    };
+    manufacturer_only(ctx, kind, action).await?;
     let input = form
         .check()
         .map_err(|fields| AppError::Validation { fields })?;
@@ -189,7 +201,7 @@ pub async fn set_status(
     to: EventStatus,
     reason: &str,
 ) -> Result<(), AppError> {
-    manufacturer_only(ctx)?;
+    manufacturer_only(ctx, kind, Action::Edit).await?;
     let rule = if to == EventStatus::Cancelled {
         CommentRule::Required
     } else {
@@ -320,7 +332,7 @@ pub async fn attendance(
     event: Uuid,
     marks: &[AttendanceMark],
 ) -> Result<Vec<BulkOutcome>, AppError> {
-    manufacturer_only(ctx)?;
+    manufacturer_only(ctx, kind, Action::Edit).await?;
     if marks.len() > crate::modules::registrations::model::MAX_CAPACITY as usize {
         return Err(AppError::field("marks", "Too many rows on one sheet."));
     }

@@ -106,7 +106,7 @@ pub async fn import(
     text: &str,
     mode: ImportMode,
 ) -> Result<ImportReport, AppError> {
-    let dealer_id = own_dealer(ctx)?;
+    let dealer_id = own_dealer(ctx, kind).await?;
     let lines = read(kind, text)?;
     // The person's own checks, and the same person twice in one file.
     let mut seen: HashMap<String, usize> = HashMap::new();

@@ -233,7 +233,7 @@ pub async fn register(
     let person = form
         .check(kind)
         .map_err(|fields| AppError::Validation { fields })?;
-    let dealer_id = own_dealer(ctx)?;
+    let dealer_id = own_dealer(ctx, kind).await?;
     let tx = ctx.begin().await?;
     let mut tx = ctx
         .decide(
@@ -249,11 +249,22 @@ pub async fn register(
     Ok(done)
 }
 
-/// The caller's dealer: registrations are made by a dealer's own staff, for their dealer.
-pub fn own_dealer(ctx: &Ctx) -> Result<Uuid, AppError> {
-    ctx.actor.dealer_id.ok_or_else(|| AppError::Forbidden {
-        reason: "People are registered by their dealer's own staff.".into(),
-    })
+/// The caller's dealer: registrations are made by a dealer's own staff, for their dealer. Anyone
+/// else is refused like any refusal (logged, audited, 403).
+pub async fn own_dealer(ctx: &Ctx, kind: EventKind) -> Result<Uuid, AppError> {
+    if let Some(dealer) = ctx.actor.dealer_id {
+        return Ok(dealer);
+    }
+    let tx = ctx.begin().await?;
+    Err(ctx
+        .refuse(
+            tx,
+            Action::Create,
+            area(kind),
+            Scope::Any,
+            "People are registered by their dealer's own staff.".into(),
+        )
+        .await)
 }
 
 /// Takes a step on a registration: confirm, withdraw, cancel, attended, no-show. A seat that
