@@ -12,15 +12,17 @@ use super::list::RegTable;
 use super::{Input, path, stray_error, when_where};
 use crate::components::time::minutes;
 use crate::components::{ErrorPanel, hydrated};
+use crate::error::AppError;
 use crate::live::use_live;
 use crate::modules::registrations::api::{
     get_event, mark_attendance, register, set_event_status, step_registration,
 };
 use crate::modules::registrations::model::{
     AttendanceMark, EventDetail, EventKind, MAX_DESIGNATION, MAX_EMPLOYEE_ID, MAX_NAME, MAX_PHONE,
-    PersonForm, RegRow,
+    PersonForm, RegRow, Registered,
 };
 use crate::modules::registrations::workflow::{EventStatus, RegStatus};
+use crate::queue::BulkOutcome;
 use crate::workflow::{Step, StepRequest};
 
 /// Where the downloads of an event's participants live (as the server mounts them).
@@ -41,12 +43,19 @@ pub fn EventPage(kind: EventKind, id: Uuid) -> impl IntoView {
         move || (live.records.get(), changed.get()),
         move |_| get_event(kind, id),
     );
+    let registering = Registering::new(kind, id, changed);
+    let sheet = Action::new(move |m: &Vec<AttendanceMark>| mark_attendance(kind, id, m.clone()));
+    Effect::new(move |_| {
+        if matches!(sheet.value().get(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
     view! {
         <p class="breadcrumb"><A href=format!("{}/events", path(kind))>{format!("{}s", kind.event_noun())}</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the event…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <EventView kind detail=d changed/> })
+                    detail.await.map(|d| view! { <EventView kind detail=d changed registering sheet/> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -54,7 +63,13 @@ pub fn EventPage(kind: EventKind, id: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn EventView(kind: EventKind, detail: EventDetail, changed: RwSignal<u32>) -> impl IntoView {
+fn EventView(
+    kind: EventKind,
+    detail: EventDetail,
+    changed: RwSignal<u32>,
+    registering: Registering,
+    sheet: Action<Vec<AttendanceMark>, Result<Vec<BulkOutcome>, AppError>>,
+) -> impl IntoView {
     let EventDetail {
         event,
         participants,
@@ -93,12 +108,12 @@ fn EventView(kind: EventKind, detail: EventDetail, changed: RwSignal<u32>) -> im
                 </p>
                 {can_manage.then(|| view! { <EventStatusControls kind id version=event.version status=event.status changed/> })}
             </section>
-            {can_register.then(|| view! { <RegisterForm kind event=id changed/> })}
+            {can_register.then(|| view! { <RegisterForm kind r=registering/> })}
         </div>
         <section class="card" aria-labelledby="people-heading">
             <h2 id="people-heading">{if staff { "Participants" } else { "Your people" }}</h2>
             {if can_mark {
-                view! { <AttendanceSheet kind event=id rows=participants changed/> }.into_any()
+                view! { <AttendanceSheet rows=participants save=sheet/> }.into_any()
             } else if can_confirm {
                 view! { <ConfirmList kind rows=participants changed/> }.into_any()
             } else if participants.is_empty() {
@@ -110,37 +125,65 @@ fn EventView(kind: EventKind, detail: EventDetail, changed: RwSignal<u32>) -> im
     }
 }
 
+/// The registration form's state, owned by the event page rather than the form: the page is
+/// rebuilt whenever the event changes (anyone's registration, live), and what is typed, the last
+/// answer and its message must survive that.
+#[derive(Clone, Copy)]
+struct Registering {
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    phone: RwSignal<String>,
+    designation: RwSignal<String>,
+    employee_id: RwSignal<String>,
+    send: Action<PersonForm, Result<Registered, AppError>>,
+    done: RwSignal<Option<String>>,
+}
+
+impl Registering {
+    /// The state, and what a registration's answer does: a message, an empty form, a refetch.
+    fn new(kind: EventKind, event: Uuid, changed: RwSignal<u32>) -> Self {
+        let r = Registering {
+            name: RwSignal::new(String::new()),
+            email: RwSignal::new(String::new()),
+            phone: RwSignal::new(String::new()),
+            designation: RwSignal::new(String::new()),
+            employee_id: RwSignal::new(String::new()),
+            send: Action::new(move |p: &PersonForm| register(kind, event, p.clone())),
+            done: RwSignal::new(None),
+        };
+        Effect::new(move |_| {
+            if let Some(Ok(answer)) = r.send.value().get() {
+                let name = r.name.get_untracked();
+                r.done.set(Some(match answer.waitlist_position {
+                    None => format!("{name} is registered with a seat ({}).", answer.number),
+                    Some(p) => format!(
+                        "No seat was free: {name} is on the waitlist, number {p} in line ({}).",
+                        answer.number
+                    ),
+                }));
+                for s in [r.name, r.email, r.phone, r.designation, r.employee_id] {
+                    s.set(String::new());
+                }
+                changed.update(|n| *n += 1);
+            }
+        });
+        r
+    }
+}
+
 /// Registering one person of the user's dealer.
 #[component]
-fn RegisterForm(kind: EventKind, event: Uuid, changed: RwSignal<u32>) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let phone = RwSignal::new(String::new());
-    let designation = RwSignal::new(String::new());
-    let employee_id = RwSignal::new(String::new());
-    let send = Action::new(move |p: &PersonForm| register(kind, event, p.clone()));
+fn RegisterForm(kind: EventKind, r: Registering) -> impl IntoView {
+    let Registering {
+        name,
+        email,
+        phone,
+        designation,
+        employee_id,
+        send,
+        done,
+    } = r;
     let error = Signal::derive(move || send.value().get().and_then(Result::err));
-    let done = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(r)) = send.value().get() {
-            done.set(Some(match r.waitlist_position {
-                None => format!(
-                    "{} is registered with a seat ({}).",
-                    name.get_untracked(),
-                    r.number
-                ),
-                Some(p) => format!(
-                    "No seat was free: {} is on the waitlist, number {p} in line ({}).",
-                    name.get_untracked(),
-                    r.number
-                ),
-            }));
-            for s in [name, email, phone, designation, employee_id] {
-                s.set(String::new());
-            }
-            changed.update(|n| *n += 1);
-        }
-    });
     let ready = hydrated();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -238,10 +281,9 @@ fn ConfirmList(kind: EventKind, rows: Vec<RegRow>, changed: RwSignal<u32>) -> im
 /// and one save for the whole sheet, with a result per person.
 #[component]
 fn AttendanceSheet(
-    kind: EventKind,
-    event: Uuid,
     rows: Vec<RegRow>,
-    changed: RwSignal<u32>,
+    /// Owned by the page, so its report survives the refetch its success causes.
+    save: Action<Vec<AttendanceMark>, Result<Vec<BulkOutcome>, AppError>>,
 ) -> impl IntoView {
     let seated: Vec<RegRow> = rows
         .into_iter()
@@ -260,7 +302,6 @@ fn AttendanceSheet(
     let all: Vec<RwSignal<bool>> = marks.iter().map(|(_, c)| *c).collect();
     let sheet: Vec<(Uuid, i32, RwSignal<bool>)> =
         marks.iter().map(|(r, c)| (r.id, r.version, *c)).collect();
-    let save = Action::new(move |m: &Vec<AttendanceMark>| mark_attendance(kind, event, m.clone()));
     let report = move || match save.value().get() {
         Some(Ok(outcomes)) => {
             let failed: Vec<String> = outcomes
@@ -281,11 +322,6 @@ fn AttendanceSheet(
         Some(Err(e)) => Some(e.to_string()),
         None => None,
     };
-    Effect::new(move |_| {
-        if matches!(save.value().get(), Some(Ok(_))) {
-            changed.update(|n| *n += 1);
-        }
-    });
     let ready = hydrated();
     view! {
         <p class="muted">"Tick who came; everyone else is marked as a no-show when you save."</p>
