@@ -160,3 +160,30 @@ test("the officer confirms A's seat, B withdraws, and A sees the waiting technic
   await expect(officer.getByText("0 of 2 seats free", { exact: true })).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("on the day of a meet the officer marks attendance on the sheet", async () => {
+  const today = new Date().toISOString().slice(0, 10);
+  await officer.goto("/modules/mt-meets/events/new");
+  await waitForHydration(officer);
+  await officer.getByLabel(/^Name/).fill("Same-day MT Meet");
+  await officer.getByLabel(/^Day/).fill(today);
+  await officer.getByLabel(/^Location/).fill("Chennai");
+  await officer.getByLabel(/^Seats \(required\)/).fill("5");
+  await officer.getByLabel(/^Registrations close/).fill(`${today}T23:59`);
+  await officer.getByRole("button", { name: "Add the event" }).click();
+  await expect(officer.getByRole("heading", { level: 1, name: /Same-day MT Meet/ })).toBeVisible();
+  const sameDay = new URL(officer.url()).pathname;
+
+  await dealerA.goto(sameDay);
+  await waitForHydration(dealerA);
+  await registerTechnician(dealerA, "Kiran Das", "A-07");
+  await expect(dealerA.getByText(/Kiran Das is registered with a seat/)).toBeVisible();
+
+  const sheet = officer.getByRole("region", { name: "Participants" });
+  await expect(sheet.getByText("Kiran Das")).toBeVisible();
+  await sheet.getByLabel("Kiran Das").check();
+  await sheet.getByRole("button", { name: "Save attendance" }).click();
+  await expect(sheet.getByText("Attendance saved for 1 person.")).toBeVisible();
+  await expect(sheet.getByRole("row", { name: /Kiran Das/ })).toContainText("Attended");
+  expect(problems).toEqual([]);
+});

@@ -3,6 +3,8 @@
 //! dealer's own, or everyone's), and for manufacturer staff: confirming seats, the attendance
 //! sheet, closing, reopening and cancelling the event, and the participant downloads.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -45,8 +47,11 @@ pub fn EventPage(kind: EventKind, id: Uuid) -> impl IntoView {
     );
     let registering = Registering::new(kind, id, changed);
     let sheet = Action::new(move |m: &Vec<AttendanceMark>| mark_attendance(kind, id, m.clone()));
+    // Ticks not saved yet: kept here so a live refetch of the event does not undo them.
+    let ticks = RwSignal::new(HashMap::<Uuid, bool>::new());
     Effect::new(move |_| {
         if matches!(sheet.value().get(), Some(Ok(_))) {
+            ticks.set(HashMap::new());
             changed.update(|n| *n += 1);
         }
     });
@@ -55,7 +60,7 @@ pub fn EventPage(kind: EventKind, id: Uuid) -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the event…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
-                    detail.await.map(|d| view! { <EventView kind detail=d changed registering sheet/> })
+                    detail.await.map(|d| view! { <EventView kind detail=d changed registering sheet ticks/> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -69,6 +74,7 @@ fn EventView(
     changed: RwSignal<u32>,
     registering: Registering,
     sheet: Action<Vec<AttendanceMark>, Result<Vec<BulkOutcome>, AppError>>,
+    ticks: RwSignal<HashMap<Uuid, bool>>,
 ) -> impl IntoView {
     let EventDetail {
         event,
@@ -113,7 +119,7 @@ fn EventView(
         <section class="card" aria-labelledby="people-heading">
             <h2 id="people-heading">{if staff { "Participants" } else { "Your people" }}</h2>
             {if can_mark {
-                view! { <AttendanceSheet rows=participants save=sheet/> }.into_any()
+                view! { <AttendanceSheet rows=participants save=sheet ticks/> }.into_any()
             } else if can_confirm {
                 view! { <ConfirmList kind rows=participants changed/> }.into_any()
             } else if participants.is_empty() {
@@ -284,6 +290,8 @@ fn AttendanceSheet(
     rows: Vec<RegRow>,
     /// Owned by the page, so its report survives the refetch its success causes.
     save: Action<Vec<AttendanceMark>, Result<Vec<BulkOutcome>, AppError>>,
+    /// The user's ticks not saved yet, by registration (owned by the page too).
+    ticks: RwSignal<HashMap<Uuid, bool>>,
 ) -> impl IntoView {
     let seated: Vec<RegRow> = rows
         .into_iter()
@@ -295,11 +303,12 @@ fn AttendanceSheet(
     let marks: Vec<(RegRow, RwSignal<bool>)> = seated
         .into_iter()
         .map(|r| {
-            let came = RwSignal::new(r.status == RegStatus::Attended);
+            let ticked = ticks.with_untracked(|t| t.get(&r.id).copied());
+            let came = RwSignal::new(ticked.unwrap_or(r.status == RegStatus::Attended));
             (r, came)
         })
         .collect();
-    let all: Vec<RwSignal<bool>> = marks.iter().map(|(_, c)| *c).collect();
+    let all: Vec<(Uuid, RwSignal<bool>)> = marks.iter().map(|(r, c)| (r.id, *c)).collect();
     let sheet: Vec<(Uuid, i32, RwSignal<bool>)> =
         marks.iter().map(|(r, c)| (r.id, r.version, *c)).collect();
     let report = move || match save.value().get() {
@@ -310,7 +319,10 @@ fn AttendanceSheet(
                 .map(|o| o.message.clone())
                 .collect();
             Some(if failed.is_empty() {
-                format!("Attendance saved for {} people.", outcomes.len())
+                match outcomes.len() {
+                    1 => "Attendance saved for 1 person.".to_owned(),
+                    n => format!("Attendance saved for {n} people."),
+                }
             } else {
                 format!(
                     "{} saved; not saved: {}",
@@ -326,18 +338,26 @@ fn AttendanceSheet(
     view! {
         <p class="muted">"Tick who came; everyone else is marked as a no-show when you save."</p>
         <div class="toolbar">
-            <button type="button" class="button secondary" on:click=move |_| all.iter().for_each(|c| c.set(true))>"Everyone came"</button>
+            <button type="button" class="button secondary" on:click=move |_| all.iter().for_each(|(id, c)| {
+                    c.set(true);
+                    ticks.update(|t| { t.insert(*id, true); });
+                })>"Everyone came"</button>
         </div>
         <table class="data attendance">
             <thead><tr><th scope="col">"Came"</th><th scope="col">"Name"</th><th scope="col">"Dealer"</th><th scope="col">"Now"</th></tr></thead>
             <tbody>
                 {marks.into_iter().map(|(r, came)| {
                     let box_id = format!("came-{}", r.id);
+                    let rid = r.id;
                     let (standing, badge) = r.standing();
                     view! {
                         <tr>
                             <td><input type="checkbox" id=box_id.clone() prop:checked=move || came.get()
-                                on:change:target=move |ev| came.set(ev.target().checked())/></td>
+                                on:change:target=move |ev| {
+                                    let v = ev.target().checked();
+                                    came.set(v);
+                                    ticks.update(|t| { t.insert(rid, v); });
+                                }/></td>
                             <td><label for=box_id>{r.person.clone()}</label><br/><span class="muted small mono">{r.number.clone()}</span></td>
                             <td>{format!("{} – {}", r.dealer_code, r.dealer_name)}</td>
                             <td><span class=badge>{standing}</span></td>
