@@ -83,6 +83,16 @@ impl Cursor {
         Ok((key, id))
     }
 
+    /// The sort key and id of a list's position, checked as a timestamp when the list is ordered
+    /// by one ([`Cursor::timestamp_parts`]), else as text ([`Cursor::parts`]).
+    pub fn sort_parts(&self, timestamp: bool) -> Result<(&str, Uuid), AppError> {
+        if timestamp {
+            self.timestamp_parts()
+        } else {
+            self.parts()
+        }
+    }
+
     /// The sort key as a point in time and the id, for lists ordered by a timestamp that is never
     /// missing (the audit trail).
     pub fn datetime_parts(&self) -> Result<(chrono::NaiveDateTime, Uuid), AppError> {

@@ -125,11 +125,11 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     } else {
         (">", "ASC")
     };
-    let after = match &q.after {
-        Some(c) if timestamp => Some(c.timestamp_parts()?),
-        Some(c) => Some(c.parts()?),
-        None => None,
-    };
+    let after = q
+        .after
+        .as_ref()
+        .map(|c| c.sort_parts(timestamp))
+        .transpose()?;
     let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(USER_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));

@@ -79,11 +79,11 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     check_range(q.from, q.to)?;
     let dealer_filter = ctx.decision.dealer_filter;
     let (key, timestamp) = repo::sort_key(q.sort);
-    let after = match &q.after {
-        Some(c) if timestamp => Some(c.timestamp_parts()?),
-        Some(c) => Some(c.parts()?),
-        None => None,
-    };
+    let after = q
+        .after
+        .as_ref()
+        .map(|c| c.sort_parts(timestamp))
+        .transpose()?;
     let mut tx = ctx.begin().await?;
     let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(repo::LIST_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));

@@ -85,6 +85,14 @@ impl EventKind {
         }
     }
 
+    /// The column heading of the person's second fact: designation (API) or employee id.
+    pub const fn detail_label(self) -> &'static str {
+        match self {
+            EventKind::Api => "Designation",
+            EventKind::MtMeet => "Employee id",
+        }
+    }
+
     /// What the audit trail calls a registration of this kind.
     pub const fn audit_entity(self) -> AuditEntity {
         match self {
@@ -92,6 +100,31 @@ impl EventKind {
             EventKind::MtMeet => AuditEntity::MtMeetRegistration,
         }
     }
+}
+
+/// Where the registrations' downloads live: `/api/registrations/{module slug}/…` (served by
+/// `server::downloads`, linked from the pages).
+pub const DOWNLOADS_PATH: &str = "/api/registrations";
+
+/// An event's participant list: `…/{slug}/events/{id}/participants.{csv|xlsx}`.
+pub fn participants_href(kind: EventKind, event: Uuid, format: &str) -> String {
+    format!(
+        "{DOWNLOADS_PATH}/{}/events/{event}/participants.{format}",
+        kind.module().slug()
+    )
+}
+
+/// A registration's calendar entry: `…/{slug}/{id}/calendar.ics`.
+pub fn calendar_href(kind: EventKind, id: Uuid) -> String {
+    format!(
+        "{DOWNLOADS_PATH}/{}/{id}/calendar.ics",
+        kind.module().slug()
+    )
+}
+
+/// The CSV import's template: `…/{slug}/template.csv`.
+pub fn template_href(kind: EventKind) -> String {
+    format!("{DOWNLOADS_PATH}/{}/template.csv", kind.module().slug())
 }
 
 /// An event of the catalogue, with its seats as the viewer may know them.

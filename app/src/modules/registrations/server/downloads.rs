@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::super::model::{EventKind, import_header};
+use super::super::model::{DOWNLOADS_PATH, EventKind, import_header};
 use super::super::workflow::RegStatus;
 use super::repo;
 use super::service::{area, href};
@@ -20,30 +20,6 @@ use crate::auth::server::{AuthSession, Ctx, RequestMeta, Visit, admit_visit};
 use crate::error::AppError;
 use crate::export::{Cell, Format, attachment, refusal};
 use crate::state::AppState;
-
-/// Where the downloads live: `/api/registrations/{module slug}/…`.
-pub const DOWNLOADS_PATH: &str = "/api/registrations";
-
-/// An event's participant list: `…/{slug}/events/{id}/participants.{csv|xlsx}`.
-pub fn participants_href(kind: EventKind, event: Uuid, format: &str) -> String {
-    format!(
-        "{DOWNLOADS_PATH}/{}/events/{event}/participants.{format}",
-        kind.module().slug()
-    )
-}
-
-/// A registration's calendar entry: `…/{slug}/{id}/calendar.ics`.
-pub fn calendar_href(kind: EventKind, id: Uuid) -> String {
-    format!(
-        "{DOWNLOADS_PATH}/{}/{id}/calendar.ics",
-        kind.module().slug()
-    )
-}
-
-/// The CSV import's template: `…/{slug}/template.csv`.
-pub fn template_href(kind: EventKind) -> String {
-    format!("{DOWNLOADS_PATH}/{}/template.csv", kind.module().slug())
-}
 
 async fn admitted(
     state: AppState,
@@ -91,10 +67,7 @@ async fn participant_file(
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = repo::participants(&mut tx, kind, id, ctx.decision.dealer_filter).await?;
-    let detail_label = match kind {
-        EventKind::Api => "Designation",
-        EventKind::MtMeet => "Employee id",
-    };
+    let detail_label = kind.detail_label();
     let header = [
         "Number",
         "Dealer code",

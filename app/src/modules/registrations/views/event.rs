@@ -21,19 +21,11 @@ use crate::modules::registrations::api::{
 };
 use crate::modules::registrations::model::{
     AttendanceMark, EventDetail, EventKind, MAX_DESIGNATION, MAX_EMPLOYEE_ID, MAX_NAME, MAX_PHONE,
-    PersonForm, RegRow, Registered,
+    PersonForm, RegRow, Registered, participants_href,
 };
 use crate::modules::registrations::workflow::{EventStatus, RegStatus};
 use crate::queue::BulkOutcome;
 use crate::workflow::{Step, StepRequest};
-
-/// Where the downloads of an event's participants live (as the server mounts them).
-fn participants_href(kind: EventKind, event: Uuid, format: &str) -> String {
-    format!(
-        "/api/registrations/{}/events/{event}/participants.{format}",
-        kind.module().slug()
-    )
-}
 
 /// One event.
 #[component]

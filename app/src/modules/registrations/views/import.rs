@@ -11,7 +11,7 @@ use super::path;
 use crate::components::hydrated;
 use crate::modules::registrations::api::import_registrations;
 use crate::modules::registrations::model::{
-    EventKind, IMPORT_MAX_ROWS, ImportMode, ImportReport, RowOutcome, import_header,
+    EventKind, IMPORT_MAX_ROWS, ImportMode, ImportReport, RowOutcome, import_header, template_href,
 };
 
 /// The CSV import for one event.
@@ -24,7 +24,7 @@ pub fn ImportPage(kind: EventKind, id: Uuid) -> impl IntoView {
     });
     let ready = hydrated();
     let event_href = format!("{}/events/{id}", path(kind));
-    let template = format!("/api/registrations/{}/template.csv", kind.module().slug());
+    let template = template_href(kind);
     let on_file = move |ev: leptos::ev::Event| {
         file_error.set(None);
         #[cfg(feature = "hydrate")]

@@ -99,10 +99,7 @@ pub fn RegList(kind: EventKind) -> impl IntoView {
 /// The rows of a registrations list (also the event page's participants).
 #[component]
 pub fn RegTable(kind: EventKind, rows: Vec<RegRow>) -> impl IntoView {
-    let detail = match kind {
-        EventKind::Api => "Designation",
-        EventKind::MtMeet => "Employee id",
-    };
+    let detail = kind.detail_label();
     view! {
         <table class="data">
             <thead>

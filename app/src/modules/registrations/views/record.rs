@@ -12,7 +12,7 @@ use crate::components::time::minutes;
 use crate::components::{ErrorPanel, hydrated};
 use crate::live::use_live;
 use crate::modules::registrations::api::{get_registration, step_registration};
-use crate::modules::registrations::model::{EventKind, RegDetail};
+use crate::modules::registrations::model::{EventKind, RegDetail, calendar_href};
 use crate::modules::registrations::workflow::{RegStatus, TRANSITIONS};
 use crate::workflow::{CommentRule, HistoryEntry, Step, StepRequest};
 
@@ -56,10 +56,7 @@ fn RecordView(kind: EventKind, detail: RegDetail, changed: RwSignal<u32>) -> imp
         (None, RegStatus::Registered) => "Holds a seat; the manufacturer confirms it.".to_owned(),
         (_, s) => format!("This registration is {}.", s.describe()),
     };
-    let detail_label = match kind {
-        EventKind::Api => "Designation",
-        EventKind::MtMeet => "Employee id",
-    };
+    let detail_label = kind.detail_label();
     let event_link = match event
         .as_ref()
         .map(|e| (format!("{}/events/{}", path(kind), e.id), e.name.clone()))
@@ -70,11 +67,7 @@ fn RecordView(kind: EventKind, detail: RegDetail, changed: RwSignal<u32>) -> imp
     let place = event
         .as_ref()
         .map(|e| when_where(e.event_date, &e.location));
-    let calendar = format!(
-        "/api/registrations/{}/{}/calendar.ics",
-        kind.module().slug(),
-        row.id
-    );
+    let calendar = calendar_href(kind, row.id);
     view! {
         <Title text=row.number.clone()/>
         <h1>{row.number.clone()}" "<span class=badge>{standing}</span></h1>
