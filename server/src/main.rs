@@ -110,6 +110,31 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 }
             })
         };
+        // Survey reminders: due ones go out within a few minutes of a day's start (or of a
+        // restart), each once (recorded in the sending transaction).
+        let reminders = {
+            let (pool, public_url) = (database.pool.clone(), state.auth.public_url.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+                loop {
+                    every.tick().await;
+                    let today = chrono::Utc::now().date_naive();
+                    match app::modules::surveys::server::reminders::send_due(
+                        &pool,
+                        today,
+                        &public_url,
+                    )
+                    .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(dealers = n, "survey reminders sent"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "survey reminders failed; retrying later")
+                        }
+                    }
+                }
+            })
+        };
         let live_hub = state.live.clone();
         let live_listener = server::live::spawn_listener(database.pool.clone(), state.live.clone());
         let app = server::http::router(state, rate_limit);
@@ -132,6 +157,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         .context("serving HTTP");
         stop.cancel();
         housekeeping.abort();
+        reminders.abort();
         live_listener.abort();
         let _ = mail_worker.await;
         served

@@ -142,6 +142,16 @@ keyed_enum! {
         MtMeetRegistration = "mt_meet",
         /// An event of the catalogue (API event or MT Meet).
         Event = "event",
+        /// A workshop system survey response.
+        WorkshopSurvey = "workshop_survey",
+        /// A warranty survey response.
+        WarrantySurvey = "warranty_survey",
+        /// A technical awareness survey response.
+        TechnicalSurvey = "technical_survey",
+        /// A version of a survey's form.
+        SurveyForm = "survey_form",
+        /// A survey period.
+        SurveyPeriod = "survey_period",
     }
 }
 
@@ -159,6 +169,11 @@ impl AuditEntity {
             AuditEntity::ApiRegistration => "API registrations",
             AuditEntity::MtMeetRegistration => "MT Meet registrations",
             AuditEntity::Event => "Events",
+            AuditEntity::WorkshopSurvey => "Workshop system surveys",
+            AuditEntity::WarrantySurvey => "Warranty surveys",
+            AuditEntity::TechnicalSurvey => "Technical awareness surveys",
+            AuditEntity::SurveyForm => "Survey forms",
+            AuditEntity::SurveyPeriod => "Survey periods",
         }
     }
 
@@ -170,6 +185,9 @@ impl AuditEntity {
             AuditEntity::PccApplication => Some(format!("/modules/pcc/{id}")),
             AuditEntity::ApiRegistration => Some(format!("/modules/api-registrations/{id}")),
             AuditEntity::MtMeetRegistration => Some(format!("/modules/mt-meets/{id}")),
+            AuditEntity::WorkshopSurvey => Some(format!("/modules/workshop-survey/{id}")),
+            AuditEntity::WarrantySurvey => Some(format!("/modules/warranty-survey/{id}")),
+            AuditEntity::TechnicalSurvey => Some(format!("/modules/technical-survey/{id}")),
             _ => None,
         }
     }

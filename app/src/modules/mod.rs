@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod pcc;
 pub mod registrations;
+pub mod surveys;
 
 /// One business module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,7 +1,6 @@
 //! `/modules/:slug/*rest`: every module but PCC (which has routes of its own). Someone without the
-//! module's "view" flag is told so, with the rule that refused. The registration modules show
-//! their screens (which read the rest of the path); modules not built yet say so plainly, with
-//! what the module will do. No sample data.
+//! module's "view" flag is told so, with the rule that refused. The registration and survey
+//! modules show their screens (which read the rest of the path).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,6 +13,8 @@ use crate::error::AppError;
 use crate::modules::Module;
 use crate::modules::registrations::model::EventKind;
 use crate::modules::registrations::views::RegistrationsPage;
+use crate::modules::surveys::model::SurveyKind;
+use crate::modules::surveys::views::SurveysPage;
 
 /// `/modules/:slug/*rest` (a lazy route).
 #[component]
@@ -31,6 +32,7 @@ pub fn ModulePage() -> impl IntoView {
                         match decision {
                             Some(d) if !d.allowed => view! { <NoAccess title=m.title() reason=d.reason/> }.into_any(),
                             _ if EventKind::of_module(m).is_some() => view! { <RegistrationsPage/> }.into_any(),
+                            _ if SurveyKind::of_module(m).is_some() => view! { <SurveysPage/> }.into_any(),
                             _ => view! { <ComingSoon title=m.title() summary=m.summary()/> }.into_any(),
                         }
                     }

@@ -14,6 +14,8 @@ use crate::modules::pcc::server::service as pcc;
 use crate::modules::registrations::model::EventKind;
 use crate::modules::registrations::server::lists as registration_lists;
 use crate::modules::registrations::server::service as registrations;
+use crate::modules::surveys::model::SurveyKind;
+use crate::modules::surveys::server::service as surveys;
 use crate::workflow::{Step, StepRequest};
 
 /// Admits the caller for each module whose records they decide on (`approve`). Someone who
@@ -60,6 +62,8 @@ pub async fn list(visit: &Visit, q: &QueueQuery) -> Result<Vec<QueueItem>, AppEr
             items.extend(pcc::queue(&ctx, q, QUEUE_MAX).await?);
         } else if let Some(kind) = EventKind::of_module(module) {
             items.extend(registration_lists::queue(&ctx, kind, q, QUEUE_MAX).await?);
+        } else if let Some(kind) = SurveyKind::of_module(module) {
+            items.extend(surveys::queue(&ctx, kind, q, QUEUE_MAX).await?);
         }
     }
     items.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));
@@ -86,7 +90,13 @@ pub async fn bulk(
     }
     if !matches!(
         step,
-        Step::Approve | Step::Reject | Step::SendBack | Step::TakeForReview | Step::Confirm
+        Step::Approve
+            | Step::Reject
+            | Step::SendBack
+            | Step::TakeForReview
+            | Step::Confirm
+            | Step::Review
+            | Step::Complete
     ) {
         return Err(AppError::field(
             "step",
@@ -105,9 +115,10 @@ pub async fn bulk(
         };
         let result = match (ctx, item.module) {
             (Some(ctx), Module::DealerPcc) => pcc::step(ctx, &request).await.map(|_| ()),
-            (Some(ctx), m) => match EventKind::of_module(m) {
-                Some(kind) => registrations::step(ctx, kind, &request).await.map(|_| ()),
-                None => Err(AppError::BadRequest {
+            (Some(ctx), m) => match (EventKind::of_module(m), SurveyKind::of_module(m)) {
+                (Some(kind), _) => registrations::step(ctx, kind, &request).await.map(|_| ()),
+                (_, Some(kind)) => surveys::step(ctx, kind, &request).await.map(|_| ()),
+                _ => Err(AppError::BadRequest {
                     message: "This module has no decisions yet.".into(),
                 }),
             },

@@ -166,8 +166,17 @@ pub const EMAIL_DECISIONS: Setting = Setting {
     kind: SettingKind::Switch { default: false },
 };
 
+/// Whether survey reminders also go out by e-mail.
+pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
+    category: "notifications",
+    key: "email_survey_reminders",
+    label: "E-mail survey reminders",
+    description: "When on, a dealer's staff who fill a survey also get an e-mail when a period closes in 7 days or tomorrow and their dealer has not submitted (the notification in the portal is always sent).",
+    kind: SettingKind::Switch { default: false },
+};
+
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 9] = [
+pub const CATALOGUE: [Setting; 10] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -177,6 +186,7 @@ pub const CATALOGUE: [Setting; 9] = [
     RESET_TOKEN_MINUTES,
     INVITATION_HOURS,
     EMAIL_DECISIONS,
+    EMAIL_SURVEY_REMINDERS,
 ];
 
 /// Roles as stored: keys separated by commas, in [`Role::ALL`] order.

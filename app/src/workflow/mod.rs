@@ -16,6 +16,7 @@ use crate::error::{AppError, FieldError};
 
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod views;
 
 /// The shortest comment a reject or send-back accepts: the submitter must learn why.
 pub const MIN_COMMENT: usize = 10;
@@ -52,6 +53,10 @@ crate::audit::keyed_enum! {
         Cancel = "cancel",
         /// A seat came free and a waiting registration got it.
         Promote = "promote",
+        /// A reviewer has read a submitted survey and says what they found.
+        Review = "review",
+        /// The manufacturer closes a reviewed survey.
+        Complete = "complete",
     }
 }
 
@@ -72,6 +77,8 @@ impl Step {
             Step::Withdraw => "Withdraw",
             Step::Cancel => "Cancel registration",
             Step::Promote => "Give the seat",
+            Step::Review => "Mark reviewed",
+            Step::Complete => "Complete",
         }
     }
 
@@ -91,6 +98,8 @@ impl Step {
             Step::Withdraw => "withdrawn",
             Step::Cancel => "cancelled",
             Step::Promote => "moved from the waitlist to a seat",
+            Step::Review => "reviewed",
+            Step::Complete => "completed",
         }
     }
 
@@ -270,6 +279,15 @@ pub struct StepDone {
     pub version: i32,
     /// Its number (given at first submission).
     pub number: Option<String>,
+}
+
+/// What a save answers: the new version, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// The version after the save.
+    pub version: i32,
+    /// When it was saved.
+    pub at: chrono::NaiveDateTime,
 }
 
 /// One entry of a record's timeline.

@@ -90,12 +90,16 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> anyhow::Re
     Ok(pool)
 }
 
-/// Applies pending migrations.
+/// Applies pending migrations, then publishes the shipped first version of each survey form
+/// that has none (data the migrations cannot build: it is checked Rust-side).
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR
         .run(pool)
         .await
-        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
+        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+    app::modules::surveys::server::forms::ensure_defaults(pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("publishing the default survey forms: {e}"))
 }
 
 async fn ensure_embedded_database(admin: &PgPool) -> anyhow::Result<()> {

@@ -191,11 +191,4 @@ pub struct PccSave {
     pub form: CriteriaForm,
 }
 
-/// What a save answers: the new version, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Saved {
-    /// The version after the save.
-    pub version: i32,
-    /// When it was saved.
-    pub at: NaiveDateTime,
-}
+pub use crate::workflow::Saved;

@@ -14,7 +14,8 @@ use crate::live::use_live;
 use crate::modules::registrations::api::{get_registration, step_registration};
 use crate::modules::registrations::model::{EventKind, RegDetail, calendar_href};
 use crate::modules::registrations::workflow::{RegStatus, TRANSITIONS};
-use crate::workflow::{CommentRule, HistoryEntry, Step, StepRequest};
+use crate::workflow::views::Timeline;
+use crate::workflow::{CommentRule, Step, StepRequest};
 
 /// One registration.
 #[component]
@@ -35,6 +36,11 @@ pub fn RecordPage(kind: EventKind, id: Uuid) -> impl IntoView {
             </ErrorBoundary>
         </Transition>
     }
+}
+
+/// A status key as its label, for the timeline.
+fn status_label(key: &str) -> String {
+    RegStatus::from_key(key).map_or_else(|| key.to_owned(), |s| s.label().to_owned())
 }
 
 #[component]
@@ -100,7 +106,7 @@ fn RecordView(kind: EventKind, detail: RegDetail, changed: RwSignal<u32>) -> imp
             </section>
             <section class="card" aria-labelledby="history-heading">
                 <h2 id="history-heading">"History"</h2>
-                <Timeline entries=history/>
+                <Timeline entries=history status=status_label/>
             </section>
         </div>
     }
@@ -173,31 +179,5 @@ fn Steps(
             }
         })}
         <p class="form-error" role="alert">{move || stray_error(error.get(), &["comment"])}</p>
-    }
-}
-
-/// The registration's history, oldest first.
-#[component]
-fn Timeline(entries: Vec<HistoryEntry>) -> impl IntoView {
-    let status = |key: &str| {
-        RegStatus::from_key(key).map_or_else(|| key.to_owned(), |s| s.label().to_owned())
-    };
-    view! {
-        <ol class="timeline" aria-labelledby="history-heading">
-            {entries.into_iter().map(|h| {
-                let change = match &h.from_status {
-                    Some(from) if *from != h.to_status => format!(" · from {} to {}", status(from), status(&h.to_status)),
-                    Some(_) => String::new(),
-                    None => format!(" · now {}", status(&h.to_status)),
-                };
-                view! {
-                    <li>
-                        <p class="timeline-what"><strong>{h.step.headline()}</strong>{format!(" by {}", h.actor_name)}</p>
-                        <p class="muted small"><time>{minutes(&h.at)}</time>{change}</p>
-                        {h.comment.map(|c| view! { <blockquote class="prewrap">{c}</blockquote> })}
-                    </li>
-                }
-            }).collect_view()}
-        </ol>
     }
 }
