@@ -1,5 +1,5 @@
 import { test, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { enrolTotp, mailedLink, signIn, waitForHydration } from "./support";
+import { type Dealer, enrolTotp, setUpDealer, signIn, waitForHydration } from "./support";
 
 /**
  * Three people at once: a manufacturer events officer (made by `server create-admin` in
@@ -15,7 +15,6 @@ const OFFICER_PASSWORD = process.env.OAP_E2E_EVENTS_ADMIN_PASSWORD ?? "e2e-event
 const PASSWORD = "copper lantern meadow orbit";
 const MEET = "Hybrid drivetrain MT Meet";
 
-type Dealer = { code: string; name: string; head: string; email: string };
 const A: Dealer = { code: "MTM-A", name: "Alpha Motors", head: "Arun Mehta", email: "arun@mtm-a.example" };
 const B: Dealer = { code: "MTM-B", name: "Bravo Cars", head: "Bela Shah", email: "bela@mtm-b.example" };
 
@@ -39,34 +38,6 @@ async function open(browser: Browser, who: string): Promise<Page> {
   return page;
 }
 
-async function setUpDealer(d: Dealer, page: Page) {
-  await officer.goto("/admin/dealers/new");
-  await waitForHydration(officer);
-  await officer.getByLabel("Dealer code").fill(d.code);
-  await officer.getByLabel("Dealer name").fill(d.name);
-  await officer.getByLabel("Brand").selectOption("Skoda");
-  await officer.getByRole("button", { name: "Create dealer" }).click();
-  await expect(officer.getByText("Dealer created.")).toBeVisible();
-
-  await officer.goto("/admin/users/new");
-  await waitForHydration(officer);
-  await officer.getByLabel("Name").fill(d.head);
-  await officer.getByLabel("Email").fill(d.email);
-  await officer.getByLabel("Role").selectOption("service_head");
-  await officer.getByLabel("User type").selectOption("dealer");
-  await officer.getByLabel("Dealer", { exact: true }).selectOption({ label: `${d.code} – ${d.name}` });
-  await officer.getByRole("button", { name: "Create and send invitation" }).click();
-  await expect(officer.getByText(/User created\. An invitation/)).toBeVisible();
-
-  await page.goto(await mailedLink(page, [d.email]));
-  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("New password again").fill(PASSWORD);
-  await page.getByRole("button", { name: "Set the password" }).click();
-  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
-  await signIn(page, d.email, PASSWORD);
-  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
-}
-
 async function registerTechnician(page: Page, name: string, employeeId: string) {
   const form = page.getByRole("region", { name: "Register a technician" });
   await form.getByLabel(/^Full name/).fill(name);
@@ -87,8 +58,8 @@ test.afterAll(async () => {
 test("the officer sets up two dealers and an MT Meet with two seats", async () => {
   await signIn(officer, OFFICER, OFFICER_PASSWORD);
   await enrolTotp(officer);
-  await setUpDealer(A, dealerA);
-  await setUpDealer(B, dealerB);
+  await setUpDealer(officer, A, dealerA, PASSWORD);
+  await setUpDealer(officer, B, dealerB, PASSWORD);
 
   await officer.goto("/modules/mt-meets/events");
   await waitForHydration(officer);

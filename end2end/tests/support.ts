@@ -106,3 +106,38 @@ export async function mailedLink(
   }).toPass({ timeout: 20_000 });
   return link;
 }
+
+/** A dealer and its service head, as the end-to-end journeys set them up. */
+export type Dealer = { code: string; name: string; head: string; email: string };
+
+/**
+ * `admin` (signed in, with the administration screens) creates dealer `d` and invites its service
+ * head, who sets `password` from the mailed link on `page` and signs in there.
+ */
+export async function setUpDealer(admin: Page, d: Dealer, page: Page, password: string) {
+  await admin.goto("/admin/dealers/new");
+  await waitForHydration(admin);
+  await admin.getByLabel("Dealer code").fill(d.code);
+  await admin.getByLabel("Dealer name").fill(d.name);
+  await admin.getByLabel("Brand").selectOption("Skoda");
+  await admin.getByRole("button", { name: "Create dealer" }).click();
+  await expect(admin.getByText("Dealer created.")).toBeVisible();
+
+  await admin.goto("/admin/users/new");
+  await waitForHydration(admin);
+  await admin.getByLabel("Name").fill(d.head);
+  await admin.getByLabel("Email").fill(d.email);
+  await admin.getByLabel("Role").selectOption("service_head");
+  await admin.getByLabel("User type").selectOption("dealer");
+  await admin.getByLabel("Dealer", { exact: true }).selectOption({ label: `${d.code} – ${d.name}` });
+  await admin.getByRole("button", { name: "Create and send invitation" }).click();
+  await expect(admin.getByText(/User created\. An invitation/)).toBeVisible();
+
+  await page.goto(await mailedLink(page, [d.email]));
+  await page.getByLabel("New password", { exact: true }).fill(password);
+  await page.getByLabel("New password again").fill(password);
+  await page.getByRole("button", { name: "Set the password" }).click();
+  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
+  await signIn(page, d.email, password);
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}

@@ -134,9 +134,10 @@ pub const REMINDER_DAYS: [i32; 2] = [7, 1];
 pub const MIN_NETWORK: i64 = 3;
 
 /// Where a period stands on a day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PeriodState {
     /// Not started.
+    #[default]
     Upcoming,
     /// Responses are taken.
     Open,
@@ -173,11 +174,14 @@ pub struct PeriodRow {
     pub submitted: i64,
     /// Drafts started.
     pub drafts: i64,
+    /// Where it stands today (by the server's clock: the browser's may differ).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub state: PeriodState,
 }
 
 impl PeriodRow {
     /// Where it stands on `today`.
-    pub fn state(&self, today: NaiveDate) -> PeriodState {
+    pub fn state_on(&self, today: NaiveDate) -> PeriodState {
         if today < self.starts_on {
             PeriodState::Upcoming
         } else if today > self.ends_on {

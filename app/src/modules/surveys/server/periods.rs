@@ -37,11 +37,16 @@ pub async fn rows(
           ORDER BY p.starts_on DESC, p.id",
         repo::table(kind)
     );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let mut rows: Vec<PeriodRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(kind)
         .bind(open_on)
         .fetch_all(conn)
-        .await
+        .await?;
+    let today = super::service::today();
+    for r in &mut rows {
+        r.state = r.state_on(today);
+    }
+    Ok(rows)
 }
 
 /// Every period of `kind`.

@@ -10,29 +10,24 @@ use leptos_router::hooks::use_navigate;
 
 use super::editor::Editor;
 use super::fill::FormView;
-use super::{Tabs, current_user, error_text};
+use super::{Tabs, current_user, error_text, user_is};
+use crate::auth::model::CurrentUser;
 use crate::auth::roles::Role;
 use crate::components::time::minutes;
 use crate::components::{ErrorPanel, hydrated};
 use crate::modules::surveys::api::{draft_form, form_versions, get_form};
 use crate::modules::surveys::model::{FormStatus, SurveyKind};
 
-/// Whether the signed-in user is a super admin (the only ones who change forms).
-fn super_admin() -> impl Fn() -> bool + Copy {
-    let user = current_user();
-    move || {
-        user.get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.role == Role::SuperAdmin)
-    }
+/// Whether `u` is a super admin (the only ones who change forms).
+fn super_admin(u: &CurrentUser) -> bool {
+    u.role == Role::SuperAdmin
 }
 
 /// The versions of a survey's form.
 #[component]
 pub fn FormsPage(kind: SurveyKind) -> impl IntoView {
     let versions = Resource::new(|| (), move |_| form_versions(kind));
-    let may_edit = super_admin();
+    let user = current_user();
     let navigate = use_navigate();
     let draft = Action::new(move |_: &()| draft_form(kind));
     Effect::new(move |_| {
@@ -46,13 +41,17 @@ pub fn FormsPage(kind: SurveyKind) -> impl IntoView {
         <h1>{kind.module().title()}</h1>
         <Tabs kind/>
         <p class="lead">"Dealers answer the published version. A published version never changes: a change is a new version, and every response keeps the version it answered."</p>
-        <Show when=may_edit>
-            <div class="toolbar">
-                <button type="button" class="button" disabled=move || !ready.get() || draft.pending().get()
-                    on:click=move |_| { draft.dispatch(()); }>"Edit the form (new version)"</button>
-            </div>
-            <p class="form-error" role="alert">{move || draft.value().get().and_then(Result::err).map(|e| error_text(&e))}</p>
-        </Show>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                user_is(user, super_admin).await.then(|| view! {
+                    <div class="toolbar">
+                        <button type="button" class="button" disabled=move || !ready.get() || draft.pending().get()
+                            on:click=move |_| { draft.dispatch(()); }>"Edit the form (new version)"</button>
+                    </div>
+                    <p class="form-error" role="alert">{move || draft.value().get().and_then(Result::err).map(|e| error_text(&e))}</p>
+                })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="muted">"Loading versions…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
@@ -92,15 +91,16 @@ pub fn FormPage(kind: SurveyKind, version: i32) -> impl IntoView {
         move || changed.get(),
         move |_| get_form(kind, Some(version)),
     );
-    let may_edit = super_admin();
+    let user = current_user();
     view! {
         <p class="breadcrumb"><A href=format!("{}/forms", kind.path())>{format!("{}: form", kind.module().title())}</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
+                    let may_edit = user_is(user, super_admin).await;
                     form.await.map(|f| {
                         let title = format!("{} · version {} ({})", kind.module().title(), f.version, f.status.label().to_lowercase());
-                        let body = if f.status == FormStatus::Draft && may_edit() {
+                        let body = if f.status == FormStatus::Draft && may_edit {
                             view! { <Editor form=f changed/> }.into_any()
                         } else {
                             let answers = RwSignal::new(Default::default());

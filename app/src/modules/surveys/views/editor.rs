@@ -40,6 +40,9 @@ struct Draft {
     intro: RwSignal<String>,
     sections: RwSignal<Vec<SState>>,
     next: StoredValue<u32>,
+    /// The editor's owner: sections and questions added by a click belong to the editor, not to
+    /// whatever part of the page the click came from (which the preview toggle rebuilds).
+    owner: StoredValue<Owner>,
 }
 
 impl Draft {
@@ -49,6 +52,7 @@ impl Draft {
             intro: RwSignal::new(d.intro),
             sections: RwSignal::new(Vec::new()),
             next: StoredValue::new(0),
+            owner: StoredValue::new(Owner::current().unwrap_or_else(Owner::new)),
         };
         let sections = d.sections.into_iter().map(|s| draft.section(s)).collect();
         draft.sections.set(sections);
@@ -62,20 +66,26 @@ impl Draft {
 
     fn section(self, s: Section) -> SState {
         let questions = s.questions.into_iter().map(|q| self.question(q)).collect();
-        SState {
-            key: self.key(),
-            id: RwSignal::new(s.id),
-            title: RwSignal::new(s.title),
-            help: RwSignal::new(s.help),
-            questions: RwSignal::new(questions),
-        }
+        let key = self.key();
+        self.owner.with_value(|o| {
+            o.with(|| SState {
+                key,
+                id: RwSignal::new(s.id),
+                title: RwSignal::new(s.title),
+                help: RwSignal::new(s.help),
+                questions: RwSignal::new(questions),
+            })
+        })
     }
 
     fn question(self, q: Question) -> QState {
-        QState {
-            key: self.key(),
-            q: RwSignal::new(q),
-        }
+        let key = self.key();
+        self.owner.with_value(|o| {
+            o.with(|| QState {
+                key,
+                q: RwSignal::new(q),
+            })
+        })
     }
 
     fn fresh_question(self) -> Question {

@@ -96,7 +96,6 @@ pub fn ResponsesList(kind: SurveyKind) -> impl IntoView {
 #[component]
 fn OpenPeriods(kind: SurveyKind, open: Vec<OpenPeriod>) -> impl IntoView {
     let user = current_user();
-    let today = chrono::Utc::now().date_naive();
     let start = ServerAction::<StartResponse>::new();
     let start_error = last_error(start.value());
     if open.is_empty() {
@@ -115,7 +114,7 @@ fn OpenPeriods(kind: SurveyKind, open: Vec<OpenPeriod>) -> impl IntoView {
                     view! {
                         <ul class="period-list" aria-label="Open periods">
                             {open.into_iter().map(|o| {
-                                let state = o.period.state(today);
+                                let state = o.period.state;
                                 let when = format!("{} to {}", o.period.starts_on.format("%-d %b"), o.period.ends_on.format("%-d %b %Y"));
                                 let action = match (o.response, fills) {
                                     (Some((id, status)), _) if status.is_submitted() => view! {

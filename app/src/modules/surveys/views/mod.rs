@@ -108,6 +108,15 @@ fn current_user() -> Resource<Result<Option<CurrentUser>, AppError>> {
     expect_context::<Resource<Result<Option<CurrentUser>, AppError>>>()
 }
 
+/// Whether the signed-in user passes `test`. Awaited inside a `Suspend`, so the server renders
+/// what the browser hydrates (reading the resource before it resolves would differ).
+async fn user_is(
+    user: Resource<Result<Option<CurrentUser>, AppError>>,
+    test: impl Fn(&CurrentUser) -> bool,
+) -> bool {
+    user.await.ok().flatten().is_some_and(|u| test(&u))
+}
+
 /// A score in basis points as "87.50", or a dash.
 fn score_text(points: Option<u32>) -> String {
     points.map_or_else(|| "—".into(), super::model::percent)

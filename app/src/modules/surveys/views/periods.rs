@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use uuid::Uuid;
 
-use super::{Tabs, current_user, error_text};
+use super::{Tabs, current_user, error_text, user_is};
 use crate::auth::authorize::{Action as Permission, Area, Scope};
+use crate::auth::model::CurrentUser;
 use crate::auth::roles::UserType;
 use crate::components::{ErrorPanel, hydrated};
 use crate::error::AppError;
@@ -16,16 +17,11 @@ use crate::list::{Cursor, MAX_SEARCH, describe_total};
 use crate::modules::surveys::api::{list_periods, missing_dealers, save_period};
 use crate::modules::surveys::model::{MAX_PERIOD_NAME, PeriodForm, PeriodRow, SurveyKind};
 
-/// Whether the signed-in user opens and changes periods (manufacturer staff with `edit`).
-fn manages(kind: SurveyKind) -> impl Fn() -> bool + Copy {
-    let user = current_user();
-    move || {
-        user.get().and_then(Result::ok).flatten().is_some_and(|u| {
-            u.user_type == UserType::Manufacturer
-                && u.decide(Permission::Edit, Area::Module(kind.module()), Scope::Any)
-                    .allowed
-        })
-    }
+/// Whether `u` opens and changes periods (manufacturer staff with `edit`).
+fn manages(kind: SurveyKind, u: &CurrentUser) -> bool {
+    u.user_type == UserType::Manufacturer
+        && u.decide(Permission::Edit, Area::Module(kind.module()), Scope::Any)
+            .allowed
 }
 
 /// Every period of a survey.
@@ -33,8 +29,7 @@ fn manages(kind: SurveyKind) -> impl Fn() -> bool + Copy {
 pub fn PeriodsPage(kind: SurveyKind) -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let periods = Resource::new(move || changed.get(), move |_| list_periods(kind));
-    let manages = manages(kind);
-    let today = chrono::Utc::now().date_naive();
+    let user = current_user();
     view! {
         <Title text=format!("{}: periods", kind.module().title())/>
         <h1>{kind.module().title()}</h1>
@@ -56,7 +51,7 @@ pub fn PeriodsPage(kind: SurveyKind) -> impl IntoView {
                                     </tr></thead>
                                     <tbody>
                                         {rows.into_iter().map(|p| {
-                                            let state = p.state(today).label();
+                                            let state = p.state.label();
                                             let href = format!("{}/periods/{}", kind.path(), p.id);
                                             view! {
                                             <tr>
@@ -76,12 +71,16 @@ pub fn PeriodsPage(kind: SurveyKind) -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
-        <Show when=manages>
-            <section class="card narrow" aria-labelledby="new-period">
-                <h2 id="new-period">"Open a period"</h2>
-                <PeriodEditor kind period=None changed/>
-            </section>
-        </Show>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                user_is(user, |u| manages(kind, u)).await.then(|| view! {
+                    <section class="card narrow" aria-labelledby="new-period">
+                        <h2 id="new-period">"Open a period"</h2>
+                        <PeriodEditor kind period=None changed/>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }
 
@@ -181,12 +180,13 @@ fn PeriodEditor(
 pub fn PeriodPage(kind: SurveyKind, id: Uuid) -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let periods = Resource::new(move || changed.get(), move |_| list_periods(kind));
-    let manages = manages(kind);
+    let user = current_user();
     view! {
         <p class="breadcrumb"><A href=format!("{}/periods", kind.path())>{format!("{}: periods", kind.module().title())}</A></p>
         <Transition fallback=|| view! { <p class="muted">"Loading the period…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
+                    let manager = user_is(user, |u| manages(kind, u)).await;
                     periods.await.and_then(|rows| {
                         let p = rows.into_iter().find(|p| p.id == id).ok_or(AppError::NotFound)?;
                         Ok(view! {
@@ -198,13 +198,13 @@ pub fn PeriodPage(kind: SurveyKind, id: Uuid) -> impl IntoView {
                             )}</p>
                             <p><A href=format!("{}?period={}", kind.path(), p.id)>"Its responses"</A>" · "
                                <A href=format!("{}/results?period={}", kind.path(), p.id)>"Its results"</A></p>
-                            <Show when=manages>
+                            {manager.then(|| view! {
                                 <Missing kind period=id/>
                                 <section class="card narrow" aria-labelledby="edit-period">
                                     <h2 id="edit-period">"Change the period"</h2>
                                     <PeriodEditor kind period=Some(p.clone()) changed/>
                                 </section>
-                            </Show>
+                            })}
                         })
                     })
                 })}

@@ -33,8 +33,18 @@ const AUTOSAVE_AFTER: Duration = Duration::from_millis(700);
 pub fn RecordPage(kind: SurveyKind, id: Uuid) -> impl IntoView {
     let live = use_live();
     let changed = RwSignal::new(0u32);
+    // Live changes refresh a response being read; one being filled is the filler's own (its
+    // draft saves itself), and rebuilding the form under their hands would lose keystrokes.
+    let filling = StoredValue::new(false);
+    let refresh = Memo::new(move |seen: Option<&u64>| {
+        let n = live.records.get();
+        match seen {
+            Some(seen) if filling.get_value() => *seen,
+            _ => n,
+        }
+    });
     let detail = Resource::new(
-        move || (live.records.get(), changed.get()),
+        move || (refresh.get(), changed.get()),
         move |_| get_response(kind, id),
     );
     view! {
@@ -43,6 +53,7 @@ pub fn RecordPage(kind: SurveyKind, id: Uuid) -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {
                     detail.await.map(|d| {
+                        filling.set_value(d.can_edit);
                         if d.can_edit {
                             view! { <Filling detail=d changed/> }.into_any()
                         } else {
@@ -88,6 +99,12 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let dirty = RwSignal::new(false);
     let timer = StoredValue::new(None::<TimeoutHandle>);
+    // A save still due when the page goes is not made by a timer that outlives it.
+    on_cleanup(move || {
+        if let Some(Some(h)) = timer.try_get_value() {
+            h.clear();
+        }
+    });
 
     // Bounds and shapes as you go; required answers once a submission was tried.
     let check = Memo::new(move |_| {
