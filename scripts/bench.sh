@@ -11,7 +11,9 @@
 # Load comes from this machine (loopback only) and competes with the server for its cores.
 #   registrations (100,000 API registrations): the list as a manufacturer user and as a dealer
 #     user, a person search, and 200 clients registering new people for one event at once.
-# `scripts/bench.sh pcc` (or `registrations`) runs only that module's rows (on the same data).
+#   surveys (1,000 dealers, 12 periods, 12,000 scored workshop responses): the results page as a
+#     manufacturer user and as a dealer user, and submitting (checking, scoring, storing) a draft.
+# `scripts/bench.sh pcc` (or `registrations`, `surveys`) runs only that module's rows (on the same data).
 set -euo pipefail
 only="${1:-all}"
 
@@ -185,7 +187,7 @@ curl -fs -c "$jar" -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" 
 DEALER_COOKIE="oap_session=$(awk '$6 == "oap_session" {print $7}' "$jar")"
 rm -f "$jar"
 pcc_list='{"query":{"search":"","sort":"updated","ascending":false}}'
-if [ "$only" != registrations ]; then
+if [ "$only" = all ] || [ "$only" = pcc ]; then
 for clients in 1 16 64; do
   OAP_BENCH_BODY="$pcc_list" run "PCC list, 100,000 applications: manufacturer" "$clients" \
     scripts/bench/post_json.lua "http://$ADDR/api/pcc/list"
@@ -261,4 +263,88 @@ if [ "$only" = all ] || [ "$only" = registrations ]; then
                      count(*) FILTER (WHERE waitlist_position IS NOT NULL) || ' waiting, ' ||
                      count(DISTINCT waitlist_position) || ' distinct places in line'
                 FROM api_registrations WHERE event_id = '$rush'"
+fi
+
+# Surveys: 1,000 dealers with 12 past periods of the workshop survey, each dealer's response to
+# each scored (12,000, with per-question scores); then drafts of the bench dealer user's, complete,
+# one per open period, submitted one per request.
+if [ "$only" = all ] || [ "$only" = surveys ]; then
+  sql <<'SQL'
+INSERT INTO dealers (dealer_code, dealer_name, city, brand, status)
+SELECT 'SURV-' || lpad(i::text, 4, '0'), 'Survey Dealer ' || i, 'City ' || (i % 50), 'Both', 'active'
+  FROM generate_series(1, 1000) i;
+INSERT INTO survey_periods (kind, name, starts_on, ends_on)
+SELECT 'workshop', 'Bench Q' || lpad(i::text, 2, '0'), CURRENT_DATE - (13 - i) * 91 - 90, CURRENT_DATE - (13 - i) * 91
+  FROM generate_series(1, 12) i;
+WITH qs AS (SELECT array_agg(q ->> 'id') AS ids
+              FROM survey_forms f, jsonb_path_query(f.definition, '$.sections[*].questions[*] ? (@.weight > 0)') q
+             WHERE f.kind = 'workshop' AND f.version = 1),
+     x AS (SELECT d.id AS dealer, p.id AS period, p.name, p.ends_on, row_number() OVER () AS n
+             FROM dealers d CROSS JOIN survey_periods p
+            WHERE d.dealer_code LIKE 'SURV-%' AND p.name LIKE 'Bench Q%')
+INSERT INTO workshop_surveys (dealer_id, submitted_by, survey_number, survey_period, submission_date, responses,
+                              overall_score, status, period_id, form_version, submitted_at)
+SELECT x.dealer, h.id, 'WSS-BENCH-' || lpad(x.n::text, 6, '0'), x.name, x.ends_on,
+       jsonb_build_object('form_version', 1, 'answers', '{}'::jsonb,
+                          'score', jsonb_build_object('total', s.total, 'questions', s.qs)),
+       s.total / 100.0, (ARRAY['submitted', 'reviewed', 'completed'])[1 + x.n % 3], x.period, 1, x.ends_on::timestamp
+  FROM x CROSS JOIN (SELECT id FROM users WHERE email = 'bench.head@dealer.example') h
+ CROSS JOIN LATERAL (SELECT jsonb_object_agg(q, v) AS qs, round(avg(v))::int AS total
+                       FROM (SELECT q, abs(hashtext(q || x.n::text)) % 10001 AS v
+                               FROM unnest((SELECT ids FROM qs)) q) z) s;
+INSERT INTO survey_periods (kind, name, starts_on, ends_on)
+SELECT 'workshop', 'Bench open ' || lpad(i::text, 4, '0'), CURRENT_DATE - 1, CURRENT_DATE + 30
+  FROM generate_series(1, 8000) i;
+ANALYZE dealers; ANALYZE survey_periods; ANALYZE workshop_surveys;
+SQL
+  # A complete set of answers to the published workshop form (every question answered; hidden
+  # ones are dropped at submission, as in the app).
+  answers="$(sql -At -c "SELECT definition FROM survey_forms WHERE kind = 'workshop' AND status = 'published'" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+out = {}
+for s in d["sections"]:
+    for q in s["questions"]:
+        k = q["kind"]; t = k["type"]
+        if t == "single_choice": out[q["id"]] = k.get("correct") or max(k["options"], key=lambda o: o.get("points", 0))["id"]
+        elif t == "multiple_choice": out[q["id"]] = [k["options"][0]["id"]]
+        elif t == "scale": out[q["id"]] = 4
+        elif t == "yes_no": out[q["id"]] = True
+        elif t == "number": out[q["id"]] = k["max"]
+        else: out[q["id"]] = "All in order."
+print(json.dumps(out))')"
+  sql -v answers="$answers" <<'SQL'
+INSERT INTO workshop_surveys (dealer_id, submitted_by, survey_number, survey_period, submission_date, responses,
+                              status, period_id, form_version, updated_by)
+SELECT u.dealer_id, u.id, 'WSS-DRAFT-' || lpad(row_number() OVER (ORDER BY p.name)::text, 6, '0'), p.name, CURRENT_DATE,
+       jsonb_build_object('form_version', f.version, 'answers', :'answers'::jsonb), 'draft', p.id, f.version, u.id
+  FROM survey_periods p
+ CROSS JOIN (SELECT id, dealer_id FROM users WHERE email = 'bench.head@dealer.example') u
+ CROSS JOIN (SELECT version FROM survey_forms WHERE kind = 'workshop' AND status = 'published') f
+ WHERE p.name LIKE 'Bench open %';
+ANALYZE workshop_surveys;
+SQL
+  latest="$(sql -At -c "SELECT id FROM survey_periods WHERE name = 'Bench Q12'")"
+  results="{\"kind\":\"workshop\",\"query\":{\"period\":\"$latest\",\"dealer\":\"\"}}"
+  printf 'results JSON: %s bytes (manufacturer)\n' "$(curl -fs -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" \
+    -H "Cookie: $OAP_BENCH_COOKIE" -H "Content-Type: application/json" -d "$results" "http://$ADDR/api/surveys/results" | wc -c)"
+  for clients in 1 16; do
+    OAP_BENCH_BODY="$results" run "survey results, 1,000 dealers x 12 periods: manufacturer" "$clients" \
+      scripts/bench/post_json.lua "http://$ADDR/api/surveys/results"
+  done
+  for clients in 1 16; do
+    OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_BODY="$results" run "survey results, 1,000 dealers x 12 periods: dealer user" "$clients" \
+      scripts/bench/post_json.lua "http://$ADDR/api/surveys/results"
+  done
+  ids="$(mktemp -d)"
+  sql -At -c "SELECT id FROM workshop_surveys WHERE status = 'draft' AND survey_number LIKE 'WSS-DRAFT-%' ORDER BY survey_number" > "$ids/all"
+  head -n 3000 "$ids/all" > "$ids/one"
+  tail -n +3001 "$ids/all" > "$ids/many"
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/one" OAP_BENCH_STEP=submit OAP_BENCH_KIND=workshop \
+    run "survey submit (check, score, store, notify)" 1 scripts/bench/step.lua "http://$ADDR/api/surveys/step"
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/many" OAP_BENCH_STEP=submit OAP_BENCH_KIND=workshop \
+    run "survey submit (check, score, store, notify)" 16 scripts/bench/step.lua "http://$ADDR/api/surveys/step"
+  rm -rf "$ids"
+  sql -At -c "SELECT 'submitted in the run: ' || count(*) || ', scores ' || min(overall_score) || ' to ' || max(overall_score)
+                FROM workshop_surveys WHERE survey_number LIKE 'WSS-DRAFT-%' AND status = 'submitted'"
 fi

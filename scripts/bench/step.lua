@@ -14,6 +14,10 @@ function setup(thread)
 end
 
 local sent = 0
+-- The step (OAP_BENCH_STEP, "take_for_review" by default) and, for modules whose step function
+-- also takes a kind (the surveys), OAP_BENCH_KIND.
+local step = os.getenv("OAP_BENCH_STEP") or "take_for_review"
+local kind = os.getenv("OAP_BENCH_KIND") and string.format('"kind":"%s",', os.getenv("OAP_BENCH_KIND")) or ""
 -- wrk's thread count, as bench.sh passes it: thread k takes every stride-th id from k.
 local stride = tonumber(os.getenv("OAP_BENCH_THREADS") or "1")
 
@@ -26,9 +30,9 @@ wrk.headers["Cookie"] = os.getenv("OAP_BENCH_COOKIE")
 request = function()
   local id = ids[1 + slot + sent * stride]
   if id == nil then
-    error("step.lua ran out of pending applications: make bench.sh create more")
+    error("step.lua ran out of records: make bench.sh create more")
   end
   sent = sent + 1
-  local body = string.format('{"request":{"id":"%s","step":"take_for_review","version":1,"comment":""}}', id)
+  local body = string.format('{%s"request":{"id":"%s","step":"%s","version":1,"comment":""}}', kind, id, step)
   return wrk.format(nil, nil, nil, body)
 end

@@ -252,8 +252,9 @@ async fn updated_at_moves_on_every_update_of_every_table_that_has_it(pool: PgPoo
     .fetch_all(&mut *conn)
     .await
     .unwrap();
-    // The seed's nine, role_templates (migration 5) and events (the registrations' catalogue).
-    assert_eq!(tables.len(), 11, "{tables:?}");
+    // The seed's nine, role_templates (migration 5), events (the registrations' catalogue), and
+    // survey_forms and survey_periods (the surveys).
+    assert_eq!(tables.len(), 13, "{tables:?}");
     let triggered: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
           WHERE NOT t.tgisinternal AND t.tgname LIKE '%_set_updated_at'",
