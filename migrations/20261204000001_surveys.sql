@@ -32,9 +32,10 @@ BEGIN
     END IF;
     RETURN OLD;
   END IF;
-  IF OLD.status <> 'draft' AND (NEW.definition IS DISTINCT FROM OLD.definition
-       OR NEW.kind IS DISTINCT FROM OLD.kind OR NEW.version IS DISTINCT FROM OLD.version
-       OR NEW.published_at IS DISTINCT FROM OLD.published_at
+  -- Once published, nothing but the step to retired (and its stamps) changes.
+  IF OLD.status <> 'draft' AND (
+       (to_jsonb(NEW) - '{status,updated_at,updated_by}'::text[])
+         IS DISTINCT FROM (to_jsonb(OLD) - '{status,updated_at,updated_by}'::text[])
        OR NOT (OLD.status = 'published' AND NEW.status = 'retired' OR NEW.status = OLD.status)) THEN
     RAISE EXCEPTION 'survey form % v% was published and cannot change', OLD.kind, OLD.version;
   END IF;

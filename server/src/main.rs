@@ -118,7 +118,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
                 loop {
                     every.tick().await;
-                    let today = chrono::Utc::now().date_naive();
+                    let today = app::modules::surveys::server::service::today();
                     match app::modules::surveys::server::reminders::send_due(
                         &pool,
                         today,

@@ -462,9 +462,19 @@ async fn other_dealers_responses_and_scores_stay_out_of_reach(pool: PgPool) {
             .all(|q| q["network"].is_null())
     );
     assert!(!r.to_string().contains("A001"), "no other dealer named");
-    // With three submissions the average shows, and only the average.
+    // Three other dealers' submissions, in an open period: still nothing (a live average seen
+    // before and after one more submission would give that one away).
     let (_, score_c) = submit_one(&pool, &w.base, "C001", w.dealers[2], &q1, false).await;
     let (_, score_d) = submit_one(&pool, &w.base, "D001", w.dealers[3], &q1, false).await;
+    let (_, r) = results(b.clone()).await;
+    assert_eq!(r["network"]["average"], Value::Null, "{r}");
+    // Once the period is over, the average shows, and only the average.
+    sqlx::query(
+        "UPDATE survey_periods SET starts_on = CURRENT_DATE - 30, ends_on = CURRENT_DATE - 1",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let (_, r) = results(b.clone()).await;
     let mean = ((score_a + score_c + score_d) as f64 / 3.0).round() as i64;
     assert!(
@@ -486,9 +496,38 @@ async fn other_dealers_responses_and_scores_stay_out_of_reach(pool: PgPool) {
             .sum::<i64>(),
         3
     );
+    // A's own score is its own to see; the network's stands for 2 other dealers only: hidden.
     let a = signed_in(&w.base, &head("A001")).await;
     let (_, r) = results(a).await;
     assert_eq!(r["own"]["score"], score_a);
+    assert_eq!(r["network"]["average"], Value::Null, "{r}");
+    // A send-back needs an open period: the closed one's figures are final.
+    let (_, d) = get(&staff, &w.base, &id_a).await;
+    assert_eq!(d["steps"], json!(["review"]), "{d}");
+    let (status, _) = step(
+        &staff,
+        &w.base,
+        &id_a,
+        "send_back",
+        d["version"].as_i64().unwrap(),
+        "Please correct the tooling answers.",
+    )
+    .await;
+    assert_eq!(status, 409);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn dealer_users_never_receive_the_quiz_answer_key(pool: PgPool) {
+    let w = world(&pool, 1).await;
+    let a = signed_in(&w.base, &head("A001")).await;
+    let staff = signed_in(&w.base, "reviewer@oem.example").await;
+    let (_, theirs) = post(&a, &w.base, "surveys/form", &[("kind", "technical")]).await;
+    let (_, ours) = post(&staff, &w.base, "surveys/form", &[("kind", "technical")]).await;
+    assert!(
+        ours.to_string().contains("\"correct\""),
+        "staff see the key"
+    );
+    assert!(!theirs.to_string().contains("\"correct\""), "{theirs}");
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]

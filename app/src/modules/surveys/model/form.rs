@@ -297,6 +297,32 @@ impl Question {
 }
 
 impl FormDefinition {
+    /// Whether any question has a correct answer (a knowledge question).
+    pub fn has_answer_key(&self) -> bool {
+        self.questions().any(|q| match &q.kind {
+            QuestionKind::SingleChoice { correct, .. } => correct.is_some(),
+            QuestionKind::MultipleChoice { correct, .. } => !correct.is_empty(),
+            _ => false,
+        })
+    }
+
+    /// The form without its correct answers: what a dealer user receives, so the answer key of a
+    /// quiz never reaches the browser of someone taking it.
+    pub fn without_answer_key(mut self) -> Self {
+        for q in self
+            .sections
+            .iter_mut()
+            .flat_map(|s| s.questions.iter_mut())
+        {
+            match &mut q.kind {
+                QuestionKind::SingleChoice { correct, .. } => *correct = None,
+                QuestionKind::MultipleChoice { correct, .. } => correct.clear(),
+                _ => {}
+            }
+        }
+        self
+    }
+
     /// Every question, in order.
     pub fn questions(&self) -> impl Iterator<Item = &Question> {
         self.sections.iter().flat_map(|s| s.questions.iter())
@@ -367,10 +393,10 @@ impl FormDefinition {
                 earlier.push(q);
             }
         }
-        if !self.questions().any(Question::scored) {
+        if !self.questions().any(|q| q.scored() && q.show_if.is_none()) {
             err(
                 "title".into(),
-                "Give at least one scored question a weight above 0, or the form has no score."
+                "Give a question that is always shown a weight above 0, or a response can have no score."
                     .into(),
             );
         }
@@ -414,11 +440,13 @@ fn check_question(q: &Question, earlier: &[&Question]) -> Vec<String> {
         }
         QuestionKind::MultipleChoice { options, correct } => {
             out.extend(check_options(options));
-            for c in correct {
+            for (i, c) in correct.iter().enumerate() {
                 if !options.iter().any(|o| &o.id == c) {
                     out.push(format!(
                         "The correct answer “{c}” is not one of the options."
                     ));
+                } else if correct[..i].contains(c) {
+                    out.push(format!("The correct answer “{c}” is given twice."));
                 }
             }
         }

@@ -182,9 +182,17 @@ pub struct PeriodRow {
 impl PeriodRow {
     /// Where it stands on `today`.
     pub fn state_on(&self, today: NaiveDate) -> PeriodState {
-        if today < self.starts_on {
+        PeriodState::of(self.starts_on, self.ends_on, today)
+    }
+}
+
+impl PeriodState {
+    /// Where a period from `starts` to `ends` (both days included) stands on `today`: the one
+    /// rule for whether responses are started, saved, submitted or sent back.
+    pub fn of(starts: NaiveDate, ends: NaiveDate, today: NaiveDate) -> Self {
+        if today < starts {
             PeriodState::Upcoming
-        } else if today > self.ends_on {
+        } else if today > ends {
             PeriodState::Closed
         } else {
             PeriodState::Open
@@ -346,6 +354,11 @@ pub struct ResponseDetail {
     pub score: Option<Score>,
     /// The period's last day.
     pub period_ends: NaiveDate,
+    /// Whether the period takes changes today (drafts saved and submitted, submissions sent back).
+    pub period_open: bool,
+    /// The form's correct answers were left out (a dealer user's copy): knowledge questions are
+    /// scored when the response is submitted, not live.
+    pub answer_key_hidden: bool,
     /// Who filled it (last submitted it).
     pub submitted_by: Option<String>,
     /// The reviewer's comment.

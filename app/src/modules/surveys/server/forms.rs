@@ -126,8 +126,12 @@ pub async fn get(ctx: &Ctx, kind: SurveyKind, v: Option<i32>) -> Result<FormVers
         Some(v) => v,
         None => published(&mut tx, kind).await?.0,
     };
-    let form = version(&mut tx, kind, v).await?;
+    let mut form = version(&mut tx, kind, v).await?;
     tx.commit().await?;
+    // A dealer user never receives the answer key (a quiz's correct answers).
+    if ctx.actor.dealer_id.is_some() {
+        form.definition = form.definition.without_answer_key();
+    }
     Ok(form)
 }
 

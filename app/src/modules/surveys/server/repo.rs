@@ -239,7 +239,7 @@ pub async fn write_step(
 ) -> Result<i32, sqlx::Error> {
     let sql = format!(
         "UPDATE {} SET status = $2, updated_by = $3, version = version + 1, \
-           responses = COALESCE($4, responses), \
+           responses = CASE WHEN $9 THEN responses - 'score' ELSE COALESCE($4, responses) END, \
            overall_score = CASE WHEN $5::int4 IS NOT NULL THEN round($5::numeric / 100, 2) \
                                 WHEN $9 THEN NULL ELSE overall_score END, \
            submitted_by = CASE WHEN $4 IS NOT NULL THEN $3 ELSE submitted_by END, \

@@ -30,8 +30,8 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
     let own_dealer = ctx.actor.dealer_id;
     let mut tx = ctx.begin().await?;
     let today = super::service::today();
-    let periods: Vec<(Uuid, String, chrono::NaiveDate)> = sqlx::query_as(
-        "SELECT id, name::text, starts_on FROM survey_periods WHERE kind = $1 ORDER BY starts_on DESC, id",
+    let periods: Vec<(Uuid, String, chrono::NaiveDate, chrono::NaiveDate)> = sqlx::query_as(
+        "SELECT id, name::text, starts_on, ends_on FROM survey_periods WHERE kind = $1 ORDER BY starts_on DESC, id",
     )
     .bind(kind)
     .fetch_all(&mut *tx)
@@ -62,25 +62,17 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
         });
     };
     let period = refs[chosen].clone();
-    // A network figure a dealer user sees must stand for enough dealers.
-    let shown = |responses: i64, v: Option<i32>| {
-        bp(v).filter(|_| own_dealer.is_none() || responses >= MIN_NETWORK)
-    };
-
-    let (responses, average, bands): (i64, Option<i32>, Vec<i64>) =
-        sqlx::query_as("SELECT responses, average_bp, bands FROM survey_network($1, $2)")
-            .bind(kind)
-            .bind(period.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let network = Network {
-        responses,
-        average: shown(responses, average),
-        distribution: if own_dealer.is_none() {
-            bands
-        } else {
-            Vec::new()
-        },
+    // Periods whose figures no longer move: over, and (a send-back needs an open period) final.
+    let closed: std::collections::HashSet<Uuid> = periods
+        .iter()
+        .filter(|p| p.3 < today)
+        .map(|p| p.0)
+        .collect();
+    // A network figure a dealer user sees must stand for enough other dealers, and be final: a
+    // live average seen before and after one more submission would give that submission away.
+    let shown_for = |period: Uuid, others: i64, v: Option<i32>| {
+        bp(v)
+            .filter(|_| own_dealer.is_none() || (closed.contains(&period) && others >= MIN_NETWORK))
     };
 
     // The dealer's own response this period (row-level security keeps it to their own).
@@ -97,6 +89,23 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
         }
         None => Vec::new(),
     };
+    let (responses, average, bands): (i64, Option<i32>, Vec<i64>) =
+        sqlx::query_as("SELECT responses, average_bp, bands FROM survey_network($1, $2)")
+            .bind(kind)
+            .bind(period.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let own_in = |p: Uuid| -> i64 { i64::from(own_rows.iter().any(|r| r.1 == p && r.2.is_some())) };
+    let network = Network {
+        responses,
+        average: shown_for(period.id, responses - own_in(period.id), average),
+        distribution: if own_dealer.is_none() {
+            bands
+        } else {
+            Vec::new()
+        },
+    };
+
     let own_by_period: HashMap<Uuid, (Uuid, Option<i32>, &serde_json::Value)> = own_rows
         .iter()
         .map(|(id, p, s, r)| (*p, (*id, *s, r)))
@@ -138,7 +147,7 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
                 label: question.label.clone(),
                 section: s.title.clone(),
                 answered,
-                network: shown(answered, avg),
+                network: shown_for(period.id, answered - own_in(period.id), avg),
                 own: own_questions.get(&question.id).copied(),
             });
         }
@@ -152,7 +161,7 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
             id: id.clone(),
             section: "Removed from the current form".into(),
             answered,
-            network: shown(answered, avg),
+            network: shown_for(period.id, answered - own_in(period.id), avg),
             own: own_questions.get(&id).copied(),
         });
     }
@@ -181,7 +190,7 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
             TrendPoint {
                 period: p.clone(),
                 responses: n,
-                network: shown(n, a),
+                network: shown_for(p.id, n - own_in(p.id), a),
                 own: own_by_period.get(&p.id).and_then(|m| bp(m.1)),
             }
         })

@@ -10,7 +10,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::super::model::answers::{self, Stored};
-use super::super::model::{ResponseDetail, SaveAnswers, SurveyKind};
+use super::super::model::{PeriodState, ResponseDetail, SaveAnswers, SurveyKind};
 use super::super::workflow::{SurveyStatus, TRANSITIONS};
 use super::forms;
 use super::repo::{self, Locked, NewDraft, StepWrite};
@@ -80,26 +80,39 @@ fn stored(value: &serde_json::Value) -> Stored {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
-fn closed(ends: chrono::NaiveDate) -> AppError {
+fn not_open(p: &repo::Period) -> AppError {
     AppError::Conflict {
         message: format!(
-            "This period ended on {}; responses can no longer be changed or submitted.",
-            ends.format("%-d %b %Y")
+            "{} runs from {} to {}; responses are changed, submitted and sent back only while it is open.",
+            p.name,
+            p.starts_on.format("%-d %b %Y"),
+            p.ends_on.format("%-d %b %Y")
         ),
         changed_by: None,
         changed_at: None,
     }
 }
 
+/// Whether `p` takes changes today (the one rule: [`PeriodState::of`]).
+fn is_open(p: &repo::Period) -> bool {
+    PeriodState::of(p.starts_on, p.ends_on, today()) == PeriodState::Open
+}
+
 /// Starts the caller's dealer's response to an open period, or answers the one it has.
 #[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
 pub async fn start(ctx: &Ctx, kind: SurveyKind, period_id: Uuid) -> Result<Uuid, AppError> {
-    let Some(dealer_id) = ctx.actor.dealer_id else {
-        return Err(AppError::Forbidden {
-            reason: "Surveys are filled by a dealer's own staff, for their dealer.".into(),
-        });
-    };
     let tx = ctx.begin().await?;
+    let Some(dealer_id) = ctx.actor.dealer_id else {
+        return Err(ctx
+            .refuse(
+                tx,
+                Action::Create,
+                area(kind),
+                Scope::Any,
+                Side::Dealer.refusal().into(),
+            )
+            .await);
+    };
     let mut tx = ctx
         .decide(
             tx,
@@ -116,8 +129,7 @@ pub async fn start(ctx: &Ctx, kind: SurveyKind, period_id: Uuid) -> Result<Uuid,
         tx.commit().await?;
         return Ok(id);
     }
-    let today = today();
-    if today < period.starts_on || today > period.ends_on {
+    if !is_open(&period) {
         return Err(AppError::field(
             "period",
             format!(
@@ -195,22 +207,34 @@ pub async fn detail(ctx: &Ctx, kind: SurveyKind, id: Uuid) -> Result<ResponseDet
         .ok_or(AppError::NotFound)?;
     let stored = stored(&d.responses);
     let form = forms::version(&mut tx, kind, d.row.form_version).await?;
+    let period = repo::period(&mut tx, d.row.period_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let timeline = history(&mut tx, id).await?;
     tx.commit().await?;
     let status = d.row.status;
-    let open = today() <= d.period_ends;
+    let open = is_open(&period);
     let can_edit = status == SurveyStatus::Draft
         && open
         && Side::Dealer.includes(&ctx.actor, d.row.dealer_id)
         && authorize(&ctx.actor, Action::Create, area(kind), scope).allowed;
     let mut steps = available(TRANSITIONS, status, &ctx.actor, area(kind), scope);
     if !open {
-        steps.retain(|s| *s != Step::Submit);
+        steps.retain(|s| !matches!(s, Step::Submit | Step::SendBack));
     }
+    // A dealer user never receives the answer key (a quiz's correct answers).
+    let dealer_copy = ctx.actor.dealer_id.is_some() && form.definition.has_answer_key();
+    let definition = if dealer_copy {
+        form.definition.without_answer_key()
+    } else {
+        form.definition
+    };
     Ok(ResponseDetail {
         kind,
         version: d.version,
-        form: form.definition,
+        form: definition,
+        period_open: open,
+        answer_key_hidden: dealer_copy,
         answers: stored.answers,
         score: stored.score,
         period_ends: d.period_ends,
@@ -290,14 +314,13 @@ pub async fn save(ctx: &Ctx, kind: SurveyKind, save: &SaveAnswers) -> Result<Sav
     Ok(Saved { version, at })
 }
 
-/// Refuses a change once the response's period is over.
+/// Refuses a change unless the response's period is open.
 async fn check_open(tx: &mut Tx, locked: &Locked) -> Result<(), AppError> {
     let Some(period) = locked.period_id else {
         return Ok(());
     };
-    let ends = repo::period(tx, period).await?.map(|p| p.ends_on);
-    match ends {
-        Some(ends) if today() > ends => Err(closed(ends)),
+    match repo::period(tx, period).await? {
+        Some(p) if !is_open(&p) => Err(not_open(&p)),
         _ => Ok(()),
     }
 }
@@ -329,8 +352,10 @@ pub async fn step(ctx: &Ctx, kind: SurveyKind, req: &StepRequest) -> Result<Step
     let comment = check_comment(t.comment, &req.comment)
         .map_err(|f| AppError::Validation { fields: vec![f] })?;
     let mut submitted: Option<(serde_json::Value, i32)> = None;
-    if req.step == Step::Submit {
+    if matches!(req.step, Step::Submit | Step::SendBack) {
         check_open(&mut tx, &locked).await?;
+    }
+    if req.step == Step::Submit {
         let form = forms::version(&mut tx, kind, locked.form_version).await?;
         let given = stored(&locked.responses).answers;
         let errors = answers::check(&form.definition, &given, true);
@@ -338,9 +363,12 @@ pub async fn step(ctx: &Ctx, kind: SurveyKind, req: &StepRequest) -> Result<Step
             return Err(AppError::Validation { fields: errors });
         }
         let kept = answers::kept(&form.definition, &given);
-        let score = answers::score(&form.definition, &kept).ok_or_else(|| {
-            AppError::internal("a published form without a scored question was answered")
-        })?;
+        // Forms published before the check required an always-shown scored question could
+        // hide every scored one: such a response scores nothing rather than failing.
+        let score = answers::score(&form.definition, &kept).unwrap_or(answers::Score {
+            total: 0,
+            questions: Default::default(),
+        });
         let total = score.total as i32;
         let value = serde_json::to_value(Stored {
             form_version: locked.form_version,

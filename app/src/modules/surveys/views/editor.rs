@@ -183,8 +183,10 @@ pub fn Editor(form: FormVersion, changed: RwSignal<u32>) -> impl IntoView {
             definition: current.get_untracked(),
         };
         async move {
-            let lock = save_form(request).await?;
-            publish_form(kind, version, lock).await
+            let saved = save_form(request).await?;
+            // Kept even if publishing then fails: the next save quotes this draft's new lock.
+            lock.set(saved);
+            publish_form(kind, version, saved).await
         }
     });
     let navigate = use_navigate();

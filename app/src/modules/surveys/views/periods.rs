@@ -15,7 +15,9 @@ use crate::components::{ErrorPanel, hydrated};
 use crate::error::AppError;
 use crate::list::{Cursor, MAX_SEARCH, describe_total};
 use crate::modules::surveys::api::{list_periods, missing_dealers, save_period};
-use crate::modules::surveys::model::{MAX_PERIOD_NAME, PeriodForm, PeriodRow, SurveyKind};
+use crate::modules::surveys::model::{
+    MAX_PERIOD_NAME, PeriodForm, PeriodRow, REMINDER_DAYS, SurveyKind,
+};
 
 /// Whether `u` opens and changes periods (manufacturer staff with `edit`).
 fn manages(kind: SurveyKind, u: &CurrentUser) -> bool {
@@ -34,7 +36,10 @@ pub fn PeriodsPage(kind: SurveyKind) -> impl IntoView {
         <Title text=format!("{}: periods", kind.module().title())/>
         <h1>{kind.module().title()}</h1>
         <Tabs kind/>
-        <p class="lead">"Each period takes one response per dealer, from its first to its last day. Dealers without a submission are reminded 7 days and 1 day before it ends."</p>
+        <p class="lead">{format!(
+            "Each period takes one response per dealer, from its first to its last day. Dealers without a submission are reminded {} days before it ends.",
+            REMINDER_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" and ")
+        )}</p>
         <Transition fallback=|| view! { <p class="muted">"Loading periods…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {

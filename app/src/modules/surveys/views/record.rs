@@ -137,6 +137,31 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
         })
     });
 
+    let submit = Action::new(move |_: &()| async move {
+        let a = answers.get_untracked();
+        let saved = save_response(
+            kind,
+            SaveAnswers {
+                id,
+                version: version.get_untracked(),
+                answers: a,
+            },
+        )
+        .await?;
+        version.set(saved.version);
+        step_response(
+            kind,
+            StepRequest {
+                id,
+                step: Step::Submit,
+                version: saved.version,
+                comment: String::new(),
+            },
+        )
+        .await
+    });
+    // Submit pressed while a save was under way: submitted once that save is in.
+    let submit_waiting = RwSignal::new(false);
     let save = Action::new(move |a: &Answers| {
         let request = SaveAnswers {
             id,
@@ -174,7 +199,10 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
         Some(Ok(s)) => {
             version.set(s.version);
             saved_at.set(Some(minutes(&s.at)));
-            if dirty.get_untracked() {
+            if submit_waiting.get_untracked() {
+                submit_waiting.set(false);
+                submit.dispatch(());
+            } else if dirty.get_untracked() {
                 flush();
             }
         }
@@ -182,29 +210,6 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
         None => {}
     });
 
-    let submit = Action::new(move |_: &()| async move {
-        let a = answers.get_untracked();
-        let saved = save_response(
-            kind,
-            SaveAnswers {
-                id,
-                version: version.get_untracked(),
-                answers: a,
-            },
-        )
-        .await?;
-        version.set(saved.version);
-        step_response(
-            kind,
-            StepRequest {
-                id,
-                step: Step::Submit,
-                version: saved.version,
-                comment: String::new(),
-            },
-        )
-        .await
-    });
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(_)) => changed.update(|n| *n += 1),
         Some(Err(e)) => problem.set(Some(error_text(&e))),
@@ -232,7 +237,11 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
         if let Some(h) = timer.get_value() {
             h.clear();
         }
-        submit.dispatch(());
+        if save.pending().get_untracked() {
+            submit_waiting.set(true);
+        } else {
+            submit.dispatch(());
+        }
     };
     let ready = hydrated();
     let save_status = move || {
@@ -251,6 +260,9 @@ fn Filling(detail: ResponseDetail, changed: RwSignal<u32>) -> impl IntoView {
     view! {
         {heading(&detail)}
         <div class="survey-bar" role="region" aria-label="Progress">
+            {detail.answer_key_hidden.then(|| view! {
+                <p class="muted small">"Knowledge questions are scored when you submit."</p>
+            })}
             <p><strong>"Score so far: "</strong><span class="stat-inline" aria-live="polite">{move || score_text(live_score.get())}</span>" / 100"</p>
             <p>{move || { let (d, n) = progress.get(); format!("{d} of {n} required questions answered") }}</p>
             <p class="save-status" role="status">{save_status}</p>

@@ -83,7 +83,7 @@ fn ResultsView(r: Results, base: String, query: ResultsQuery) -> impl IntoView {
             })}
         </ul>
         {(dealer_view && r.network.average.is_none() && r.network.responses > 0).then(|| view! {
-            <p class="notice" role="note">{format!("The network's figures show once at least {MIN_NETWORK} dealers have submitted.")}</p>
+            <p class="notice" role="note">{format!("The network's figures show once the period has ended, if at least {MIN_NETWORK} other dealers submitted.")}</p>
         })}
         {(!dealer_view).then(|| view! {
             <figure class="card">
