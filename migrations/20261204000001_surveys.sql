@@ -170,6 +170,10 @@ BEGIN
 END
 $$;
 
+-- Who decides on a module: the approval notifications of every submission ask it, over a
+-- module_access table of (users x modules) rows, of which the approvers are a handful.
+CREATE INDEX idx_module_access_approvers ON module_access (module) WHERE can_approve IS TRUE;
+
 -- 5. Whose a response is (see record_owner in the workflow core's migration).
 CREATE OR REPLACE FUNCTION record_owner(p_module VARCHAR, p_id UUID, OUT dealer_id UUID, OUT submitted_by UUID)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$

@@ -266,8 +266,9 @@ if [ "$only" = all ] || [ "$only" = registrations ]; then
 fi
 
 # Surveys: 1,000 dealers with 12 past periods of the workshop survey, each dealer's response to
-# each scored (12,000, with per-question scores); then drafts of the bench dealer user's, complete,
-# one per open period, submitted one per request.
+# each scored (12,000, with per-question scores); then drafts of the bench dealer user's to the
+# warranty survey, complete, one per open period (8,000 of them, so they stay out of the workshop
+# results), submitted one per request.
 if [ "$only" = all ] || [ "$only" = surveys ]; then
   sql <<'SQL'
 INSERT INTO dealers (dealer_code, dealer_name, city, brand, status)
@@ -293,13 +294,13 @@ SELECT x.dealer, h.id, 'WSS-BENCH-' || lpad(x.n::text, 6, '0'), x.name, x.ends_o
                        FROM (SELECT q, abs(hashtext(q || x.n::text)) % 10001 AS v
                                FROM unnest((SELECT ids FROM qs)) q) z) s;
 INSERT INTO survey_periods (kind, name, starts_on, ends_on)
-SELECT 'workshop', 'Bench open ' || lpad(i::text, 4, '0'), CURRENT_DATE - 1, CURRENT_DATE + 30
+SELECT 'warranty', 'Bench open ' || lpad(i::text, 4, '0'), CURRENT_DATE - 1, CURRENT_DATE + 30
   FROM generate_series(1, 8000) i;
 ANALYZE dealers; ANALYZE survey_periods; ANALYZE workshop_surveys;
 SQL
-  # A complete set of answers to the published workshop form (every question answered; hidden
+  # A complete set of answers to the published warranty form (every question answered; hidden
   # ones are dropped at submission, as in the app).
-  answers="$(sql -At -c "SELECT definition FROM survey_forms WHERE kind = 'workshop' AND status = 'published'" | python3 -c '
+  answers="$(sql -At -c "SELECT definition FROM survey_forms WHERE kind = 'warranty' AND status = 'published'" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 out = {}
@@ -314,15 +315,15 @@ for s in d["sections"]:
         else: out[q["id"]] = "All in order."
 print(json.dumps(out))')"
   sql -v answers="$answers" <<'SQL'
-INSERT INTO workshop_surveys (dealer_id, submitted_by, survey_number, survey_period, submission_date, responses,
+INSERT INTO warranty_surveys (dealer_id, submitted_by, survey_number, survey_period, submission_date, responses,
                               status, period_id, form_version, updated_by)
-SELECT u.dealer_id, u.id, 'WSS-DRAFT-' || lpad(row_number() OVER (ORDER BY p.name)::text, 6, '0'), p.name, CURRENT_DATE,
+SELECT u.dealer_id, u.id, 'WRS-DRAFT-' || lpad(row_number() OVER (ORDER BY p.name)::text, 6, '0'), p.name, CURRENT_DATE,
        jsonb_build_object('form_version', f.version, 'answers', :'answers'::jsonb), 'draft', p.id, f.version, u.id
   FROM survey_periods p
  CROSS JOIN (SELECT id, dealer_id FROM users WHERE email = 'bench.head@dealer.example') u
- CROSS JOIN (SELECT version FROM survey_forms WHERE kind = 'workshop' AND status = 'published') f
+ CROSS JOIN (SELECT version FROM survey_forms WHERE kind = 'warranty' AND status = 'published') f
  WHERE p.name LIKE 'Bench open %';
-ANALYZE workshop_surveys;
+ANALYZE warranty_surveys;
 SQL
   latest="$(sql -At -c "SELECT id FROM survey_periods WHERE name = 'Bench Q12'")"
   results="{\"kind\":\"workshop\",\"query\":{\"period\":\"$latest\",\"dealer\":\"\"}}"
@@ -337,14 +338,14 @@ SQL
       scripts/bench/post_json.lua "http://$ADDR/api/surveys/results"
   done
   ids="$(mktemp -d)"
-  sql -At -c "SELECT id FROM workshop_surveys WHERE status = 'draft' AND survey_number LIKE 'WSS-DRAFT-%' ORDER BY survey_number" > "$ids/all"
+  sql -At -c "SELECT id FROM warranty_surveys WHERE status = 'draft' AND survey_number LIKE 'WRS-DRAFT-%' ORDER BY survey_number" > "$ids/all"
   head -n 3000 "$ids/all" > "$ids/one"
   tail -n +3001 "$ids/all" > "$ids/many"
-  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/one" OAP_BENCH_STEP=submit OAP_BENCH_KIND=workshop \
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/one" OAP_BENCH_STEP=submit OAP_BENCH_KIND=warranty \
     run "survey submit (check, score, store, notify)" 1 scripts/bench/step.lua "http://$ADDR/api/surveys/step"
-  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/many" OAP_BENCH_STEP=submit OAP_BENCH_KIND=workshop \
+  OAP_BENCH_COOKIE="$DEALER_COOKIE" OAP_BENCH_IDS_FILE="$ids/many" OAP_BENCH_STEP=submit OAP_BENCH_KIND=warranty \
     run "survey submit (check, score, store, notify)" 16 scripts/bench/step.lua "http://$ADDR/api/surveys/step"
   rm -rf "$ids"
   sql -At -c "SELECT 'submitted in the run: ' || count(*) || ', scores ' || min(overall_score) || ' to ' || max(overall_score)
-                FROM workshop_surveys WHERE survey_number LIKE 'WSS-DRAFT-%' AND status = 'submitted'"
+                FROM warranty_surveys WHERE survey_number LIKE 'WRS-DRAFT-%' AND status = 'submitted'"
 fi

@@ -75,15 +75,27 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
             .filter(|_| own_dealer.is_none() || (closed.contains(&period) && others >= MIN_NETWORK))
     };
 
-    // The dealer's own response this period (row-level security keeps it to their own).
+    // The trend: up to TREND_PERIODS periods ending with the chosen one, oldest first.
+    let trend_refs: Vec<PeriodRef> = refs[chosen..]
+        .iter()
+        .take(TREND_PERIODS as usize)
+        .rev()
+        .cloned()
+        .collect();
+    let trend_ids: Vec<Uuid> = trend_refs.iter().map(|p| p.id).collect();
+    // The dealer's own responses over the trend's periods (row-level security keeps them to its
+    // own), with the answers' scores of the chosen period's only.
     let table = repo::table(kind);
-    let own_rows: Vec<(Uuid, Uuid, Option<i32>, serde_json::Value)> = match own_dealer {
+    let own_rows: Vec<(Uuid, Uuid, Option<i32>, Option<serde_json::Value>)> = match own_dealer {
         Some(dealer) => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT id, period_id, CASE WHEN status <> 'draft' THEN (overall_score * 100)::int4 END, \
-                        responses FROM {table} WHERE dealer_id = $1 AND period_id IS NOT NULL"
+                        CASE WHEN period_id = $3 THEN responses END \
+                   FROM {table} WHERE dealer_id = $1 AND period_id = ANY($2)"
             )))
             .bind(dealer)
+            .bind(&trend_ids)
+            .bind(period.id)
             .fetch_all(&mut *tx)
             .await?
         }
@@ -106,7 +118,7 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
         },
     };
 
-    let own_by_period: HashMap<Uuid, (Uuid, Option<i32>, &serde_json::Value)> = own_rows
+    let own_by_period: HashMap<Uuid, (Uuid, Option<i32>, &Option<serde_json::Value>)> = own_rows
         .iter()
         .map(|(id, p, s, r)| (*p, (*id, *s, r)))
         .collect();
@@ -120,7 +132,8 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
     let own_questions: HashMap<String, u32> = own_by_period
         .get(&period.id)
         .filter(|m| m.1.is_some())
-        .and_then(|m| serde_json::from_value::<Stored>(m.2.clone()).ok())
+        .and_then(|m| m.2.clone())
+        .and_then(|v| serde_json::from_value::<Stored>(v).ok())
         .and_then(|s| s.score)
         .map(|s| s.questions.into_iter().collect())
         .unwrap_or_default();
@@ -166,13 +179,6 @@ pub async fn results(ctx: &Ctx, kind: SurveyKind, q: &ResultsQuery) -> Result<Re
         });
     }
 
-    // The trend: up to TREND_PERIODS periods ending with the chosen one, oldest first.
-    let trend_refs: Vec<PeriodRef> = refs[chosen..]
-        .iter()
-        .take(TREND_PERIODS as usize)
-        .rev()
-        .cloned()
-        .collect();
     let network_trend: HashMap<Uuid, (i64, Option<i32>)> =
         sqlx::query_as::<_, (Uuid, i64, Option<i32>)>(
             "SELECT period_id, responses, average_bp FROM survey_network_trend($1)",
