@@ -52,7 +52,7 @@ impl Draft {
             intro: RwSignal::new(d.intro),
             sections: RwSignal::new(Vec::new()),
             next: StoredValue::new(0),
-            owner: StoredValue::new(Owner::current().unwrap_or_else(Owner::new)),
+            owner: StoredValue::new(Owner::current().unwrap_or_default()),
         };
         let sections = d.sections.into_iter().map(|s| draft.section(s)).collect();
         draft.sections.set(sections);
