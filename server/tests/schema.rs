@@ -211,8 +211,8 @@ async fn seed_check_constraints_reject_unknown_roles_modules_and_statuses(pool: 
         ),
         (
             "workshop_surveys_status_check",
-            "INSERT INTO workshop_surveys (dealer_id, submitted_by, survey_number, submission_date, responses, status)
-             VALUES ('00000000-0000-0000-0000-00000000000d', '00000000-0000-0000-0000-00000000000a', 'S1', CURRENT_DATE, '{}', 'archived')",
+            "INSERT INTO workshop_surveys (dealer_id, submitted_by, survey_number, submission_date, responses, overall_score, status)
+             VALUES ('00000000-0000-0000-0000-00000000000d', '00000000-0000-0000-0000-00000000000a', 'S1', CURRENT_DATE, '{}', 50, 'archived')",
         ),
         (
             "notifications_type_check",
