@@ -1,5 +1,5 @@
 import { test, expect, type ConsoleMessage, type Page } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_PASSWORD, freshCode, mailedLink, signIn, signOut, totp } from "./support";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, freshCode, mailedLink, signIn, signOut, totp, waitForHydration } from "./support";
 
 /**
  * One browser session walks through the product as its first user does: the super admin signs in,
@@ -120,6 +120,8 @@ test("signing out ends the session, and signing in again asks for a TOTP code", 
 test("a forgotten password is reset through the mailed link", async () => {
   await signOut(page);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
+  // Typed only once the page runs in the browser: hydration would otherwise reset the field.
+  await waitForHydration(page);
   await page.getByLabel("Email").fill(ADMIN_EMAIL);
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByText(/If an account exists for that address/)).toBeVisible();
