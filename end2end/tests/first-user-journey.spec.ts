@@ -120,7 +120,10 @@ test("signing out ends the session, and signing in again asks for a TOTP code", 
 test("a forgotten password is reset through the mailed link", async () => {
   await signOut(page);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
-  // Typed only once the page runs in the browser: hydration would otherwise reset the field.
+  await expect(page).toHaveURL(/\/password\/forgot/);
+  // The link leads to a lazy route: typed only once that page runs in the browser (its chunk can
+  // arrive after the field shows, and rendering then would reset it), so load it afresh.
+  await page.goto("/password/forgot");
   await waitForHydration(page);
   await page.getByLabel("Email").fill(ADMIN_EMAIL);
   await page.getByRole("button", { name: "Send the link" }).click();
