@@ -276,6 +276,7 @@ pub struct Detail {
     pub row: ResponseRow,
     pub version: i32,
     pub responses: serde_json::Value,
+    pub period_starts: NaiveDate,
     pub period_ends: NaiveDate,
     pub submitted_by: Option<String>,
     pub review_comments: Option<String>,
@@ -289,7 +290,7 @@ pub async fn detail(
     id: Uuid,
 ) -> Result<Option<Detail>, sqlx::Error> {
     let sql = format!(
-        "{ROW_COLUMNS}, s.version, s.responses, p.ends_on AS period_ends, \
+        "{ROW_COLUMNS}, s.version, s.responses, p.starts_on AS period_starts, p.ends_on AS period_ends, \
             user_display_name(s.submitted_by) AS submitted_by, s.review_comments, \
             s.completion_comments{} WHERE s.id = $1",
         row_from(kind)
