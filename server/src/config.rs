@@ -106,6 +106,12 @@ pub struct ServeArgs {
     #[arg(long, env = "OAP_AUTH_RATE_LIMIT_PER_MINUTE")]
     pub auth_rate_limit_per_minute: Option<u32>,
 
+    /// Load balancers and reverse proxies in front of the server, as addresses or networks
+    /// separated by commas (`10.0.0.0/8, 192.0.2.7`). Only their `X-Forwarded-For` is believed:
+    /// it then names the client for rate limits, sessions and audit rows. Empty: no proxy.
+    #[arg(long, env = "OAP_TRUSTED_PROXIES", default_value = "", value_parser = crate::http::limits::parse_trusted_proxies)]
+    pub trusted_proxies: crate::http::limits::TrustedProxies,
+
     /// Keep undelivered mail readable at /dev/mailbox when no SMTP server is set (development
     /// only: it shows reset links to anyone who can reach the site). Honoured only on a loopback
     /// address over plain HTTP.

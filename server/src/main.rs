@@ -99,14 +99,20 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         let rate_limit = match args.auth_rate_limit_per_minute {
             Some(n) => server::http::AuthRateLimit::per_minute(n),
             None => server::http::AuthRateLimit::from_settings(&database.pool).await?,
-        };
+        }
+        .trusting(args.trusted_proxies.0.clone());
         let housekeeping = {
-            let rate_limit = rate_limit.clone();
+            let (rate_limit, pool) = (rate_limit.clone(), database.pool.clone());
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     every.tick().await;
                     rate_limit.retain_recent();
+                    match server::housekeeping::sweep(&pool).await {
+                        Ok(swept) if swept.is_empty() => {}
+                        Ok(swept) => tracing::info!(?swept, "housekeeping"),
+                        Err(e) => tracing::warn!(error = %e, "housekeeping failed; retrying later"),
+                    }
                 }
             })
         };

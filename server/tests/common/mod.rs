@@ -38,9 +38,14 @@ pub async fn start(pool: PgPool) -> String {
 
 /// Like [`start`] with `per_minute` credential requests allowed per IP.
 pub async fn start_with_limit(pool: PgPool, per_minute: u32) -> String {
+    start_with_rate_limit(pool, AuthRateLimit::per_minute(per_minute)).await
+}
+
+/// Like [`start`] with the given limiter (and the proxies it trusts).
+pub async fn start_with_rate_limit(pool: PgPool, limit: AuthRateLimit) -> String {
     let state = state(pool.clone());
     server::live::spawn_listener(pool, state.live.clone());
-    let router = server::http::router(state, AuthRateLimit::per_minute(per_minute));
+    let router = server::http::router(state, limit);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
