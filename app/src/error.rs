@@ -129,7 +129,9 @@ mod server {
         pub fn internal(cause: impl std::fmt::Display) -> Self {
             let request_id = current_request_id();
             let at = std::panic::Location::caller();
-            tracing::error!(%request_id, %at, "internal error: {cause}");
+            // Escaped: a database error can quote user input, newlines included.
+            let cause = cause.to_string();
+            tracing::error!(%request_id, %at, "internal error: {}", cause.escape_debug());
             Self::Internal { request_id }
         }
     }

@@ -142,6 +142,7 @@ async fn insert_admin(
     let meta = RequestMeta {
         ip: None,
         user_agent: Some("server command line".into()),
+        device: None,
     };
     audit::record(
         tx,

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod create_admin;
 pub mod db;
+pub mod housekeeping;
 pub mod http;
 pub mod live;
 pub mod mail;

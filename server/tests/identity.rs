@@ -13,6 +13,7 @@ fn meta() -> RequestMeta {
     RequestMeta {
         ip: Some("192.0.2.7".into()),
         user_agent: Some("integration test".into()),
+        device: None,
     }
 }
 
@@ -305,7 +306,7 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
     assert_eq!(common::audited(&pool, "auth.login_throttled").await, 1);
 
     // Once the wait has passed, the right password works and clears the count.
-    sqlx::query("UPDATE users SET last_failed_login = last_failed_login - interval '1 hour'")
+    sqlx::query("UPDATE login_throttles SET last_failure = last_failure - interval '1 hour'")
         .execute(&pool)
         .await
         .unwrap();
@@ -317,11 +318,11 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
     )
     .await
     .unwrap();
-    let failures: i32 = sqlx::query_scalar("SELECT failed_logins FROM users")
+    let throttles: i64 = sqlx::query_scalar("SELECT count(*) FROM login_throttles")
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(failures, 0);
+    assert_eq!(throttles, 0);
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
@@ -369,7 +370,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     assert!(bad.field_message("confirm_password").is_some());
 
     let new = "granite orchard lantern whistle";
-    let ended = passwords::change_password(
+    let changed = passwords::change_password(
         &visit(&state),
         &session,
         common::PASSWORD.into(),
@@ -378,13 +379,31 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     )
     .await
     .unwrap();
-    assert_eq!(ended, 1);
+    assert_eq!(changed.ended, 1);
     assert!(
         session::resolve(&mut conn, &here.token)
             .await
             .unwrap()
-            .is_some(),
-        "this session stays"
+            .is_none(),
+        "the token held before the change stops working"
+    );
+    let kept = session::resolve(&mut conn, &changed.token)
+        .await
+        .unwrap()
+        .expect("this session stays, under its new token");
+    assert_eq!(kept.session_id, session.session_id);
+    let (notices, mails): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM notifications WHERE user_id = $1 AND title = 'Your password was changed'),
+                (SELECT count(*) FROM mail_outbox WHERE to_address = 'ada@example.com' AND subject = 'Your password was changed')",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (notices, mails),
+        (1, 1),
+        "the user hears of it in the portal and by mail"
     );
     assert!(
         session::resolve(&mut conn, &elsewhere.token)
@@ -540,11 +559,23 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let wrong = second_factor::confirm_enrolment(&visit(&state), &enrolling, "000000").await;
     assert!(wrong.is_err() || mfa::code_at(&secret, now) == "000000");
-    let codes =
+    let enrolled =
         second_factor::confirm_enrolment(&visit(&state), &enrolling, &mfa::code_at(&secret, now))
             .await
             .unwrap();
+    let codes = enrolled.codes;
     assert_eq!(codes.len(), mfa::RECOVERY_CODES);
+    assert_ne!(
+        enrolled.token, first.token,
+        "enrolment rotates the session's token"
+    );
+    assert!(
+        session::resolve(&mut conn, &first.token)
+            .await
+            .unwrap()
+            .is_none(),
+        "the enrolment-only token does not become a full session"
+    );
 
     // Next sign-in owes the second factor; the code used at enrolment cannot be replayed.
     let second = signin::login(
@@ -570,7 +601,8 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         &mfa::code_at(&secret, now + 30),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .token;
     assert!(
         session::resolve(&mut conn, &second.token)
             .await
@@ -708,13 +740,24 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
         failures, 5,
         "each right password left the count of wrong codes alone"
     );
-    let throttled = signin::login(
+    // The password still opens the first step, but the second is held back, even for the
+    // right code: the count belongs to the account, which only the password's holder can reach.
+    let signed = signin::login(
         &visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
     )
-    .await;
+    .await
+    .unwrap();
+    let pending = session::resolve(&mut conn, &signed.token)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+    let throttled =
+        second_factor::verify_second_factor(&visit(&state), &pending, &mfa::code_at(&secret, now))
+            .await;
     assert!(
         matches!(throttled, Err(app::error::AppError::RateLimited { .. })),
         "{throttled:?}"

@@ -64,6 +64,9 @@ pub async fn login(
         tracing::warn!("could not end the previous session at sign-in: {err}");
     }
     set_cookie(&cookie::set(&signed_in.token, visit.state.auth.https))?;
+    if let Some(device) = &signed_in.device {
+        set_cookie(&cookie::set_device(device, visit.state.auth.https))?;
+    }
     let target = match &signed_in.outcome {
         LoginOutcome::SignedIn { next } => next.clone(),
         LoginOutcome::MfaRequired { next } => with_next("/login/mfa", next),
@@ -94,8 +97,11 @@ pub async fn verify_mfa(
     let visit = visit()?;
     let session = visit.at_stage(&[AccessStage::MfaPending])?;
     // A new token for the now fully signed-in session: the half-signed-in one is never promoted.
-    let token = second_factor::verify_second_factor(&visit, &session, &code).await?;
-    set_cookie(&cookie::set(&token, visit.state.auth.https))?;
+    let passed = second_factor::verify_second_factor(&visit, &session, &code).await?;
+    set_cookie(&cookie::set(&passed.token, visit.state.auth.https))?;
+    if let Some(device) = &passed.device {
+        set_cookie(&cookie::set_device(device, visit.state.auth.https))?;
+    }
     leptos_axum::redirect(&crate::auth::policy::safe_next(next.as_deref()));
     Ok(())
 }
@@ -108,7 +114,7 @@ pub async fn change_password(
     confirm_password: String,
 ) -> Result<usize, AppError> {
     let ctx = admit(Act::Edit, Area::Account).await?;
-    let ended = passwords::change_password(
+    let changed = passwords::change_password(
         &ctx.visit(),
         &ctx.session,
         current_password,
@@ -116,6 +122,8 @@ pub async fn change_password(
         confirm_password,
     )
     .await?;
+    set_cookie(&cookie::set(&changed.token, ctx.state.auth.https))?;
+    let ended = changed.ended;
     // The outcome travels in the URL, so a form posted before hydration shows it too.
     leptos_axum::redirect(&format!("/account?password_changed={ended}"));
     Ok(ended)
@@ -179,14 +187,17 @@ pub async fn begin_mfa_enrolment() -> Result<MfaEnrolment, AppError> {
 pub async fn confirm_mfa_enrolment(code: String) -> Result<Vec<String>, AppError> {
     let visit = visit()?;
     let session = visit.at_stage(&[AccessStage::Full, AccessStage::MfaEnrolmentRequired])?;
-    second_factor::confirm_enrolment(&visit, &session, &code).await
+    let enrolled = second_factor::confirm_enrolment(&visit, &session, &code).await?;
+    set_cookie(&cookie::set(&enrolled.token, visit.state.auth.https))?;
+    Ok(enrolled.codes)
 }
 
 /// Turns two-factor authentication off; needs a current code.
 #[server(endpoint = "auth/mfa/disable")]
 pub async fn disable_mfa(code: String) -> Result<(), AppError> {
     let ctx = admit(Act::Edit, Area::Account).await?;
-    second_factor::disable_mfa(&ctx.visit(), &ctx.session, &code).await
+    let token = second_factor::disable_mfa(&ctx.visit(), &ctx.session, &code).await?;
+    set_cookie(&cookie::set(&token, ctx.state.auth.https))
 }
 
 /// The development mailbox: mail that would have been sent, when no SMTP server is configured and

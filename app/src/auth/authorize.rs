@@ -414,6 +414,16 @@ fn authorize_module(actor: &Actor, action: Action, module: Module, scope: Scope)
     )
 }
 
+/// The roles whose accounts an administrator in `actor_role` may neither see nor administer: a
+/// manufacturer admin is kept out of super admins'. Every decision on one user and every list of
+/// users (the users list, the dashboard) applies it.
+pub fn roles_out_of_reach(actor_role: Role) -> &'static [Role] {
+    match actor_role {
+        Role::ManufacturerAdmin => &[Role::SuperAdmin],
+        _ => &[],
+    }
+}
+
 fn authorize_user_admin(actor: &Actor, action: Action, scope: Scope) -> Decision {
     use Rule::*;
     if !actor.role.is_admin() {
@@ -438,9 +448,8 @@ fn authorize_user_admin(actor: &Actor, action: Action, scope: Scope) -> Decision
         UserChange::Role { to, .. } => Some(to),
         _ => None,
     };
-    if actor.role == Role::ManufacturerAdmin
-        && (target.role == Role::SuperAdmin || new_role == Some(Role::SuperAdmin))
-    {
+    let out_of_reach = roles_out_of_reach(actor.role);
+    if out_of_reach.contains(&target.role) || new_role.is_some_and(|r| out_of_reach.contains(&r)) {
         return Decision::deny(
             OverSuperAdmin,
             "A manufacturer admin cannot administer, create or promote to super admin.".into(),

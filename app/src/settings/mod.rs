@@ -143,6 +143,20 @@ pub const RESET_TOKEN_MINUTES: Setting = Setting {
         unit: "minutes",
     },
 };
+/// How soon after one reset link another may be asked for.
+pub const RESET_COOLDOWN_MINUTES: Setting = Setting {
+    category: "password",
+    key: "reset_cooldown_minutes",
+    label: "Time between reset links",
+    description: "While a reset link sent this recently is still unused, asking again sends nothing \
+                  and keeps that link working (nobody can flood a mailbox or retire a genuine link).",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 60,
+        default: 5,
+        unit: "minutes",
+    },
+};
 /// How long an invitation link stays valid.
 pub const INVITATION_HOURS: Setting = Setting {
     category: "password",
@@ -176,7 +190,7 @@ pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
 };
 
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 10] = [
+pub const CATALOGUE: [Setting; 11] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -184,6 +198,7 @@ pub const CATALOGUE: [Setting; 10] = [
     BACKOFF_MAX_SECONDS,
     AUTH_RATE_LIMIT_PER_MINUTE,
     RESET_TOKEN_MINUTES,
+    RESET_COOLDOWN_MINUTES,
     INVITATION_HOURS,
     EMAIL_DECISIONS,
     EMAIL_SURVEY_REMINDERS,

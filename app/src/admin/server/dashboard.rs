@@ -4,6 +4,7 @@
 use tracing::instrument;
 
 use crate::admin::model::{ActiveUser, Dashboard, ModuleStat};
+use crate::auth::authorize::roles_out_of_reach;
 use crate::auth::roles::{Role, UserType};
 use crate::auth::server::Ctx;
 use crate::dealers::DealerStatus;
@@ -23,12 +24,15 @@ pub async fn dashboard(ctx: &Ctx) -> Result<Dashboard, AppError> {
     )
     .fetch_one(&mut *tx)
     .await?;
+    // Nobody's details beyond the caller's reach (a manufacturer admin sees no super admin).
+    let hidden = roles_out_of_reach(ctx.actor.role);
     let recent = sqlx::query_as!(
         ActiveUser,
         r#"SELECT id AS "id!", email AS "email!", name AS "name!", role AS "role!: Role", dealer_code,
                   last_login, accessible_modules AS "accessible_modules!"
-             FROM v_active_users WHERE last_login IS NOT NULL
-            ORDER BY last_login DESC LIMIT 10"#
+             FROM v_active_users WHERE last_login IS NOT NULL AND NOT (role = ANY($1::varchar[]))
+            ORDER BY last_login DESC LIMIT 10"#,
+        &hidden.iter().map(|r| r.key().to_owned()).collect::<Vec<_>>()
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::admin::model::{Explanation, UserDetail, UserQuery, UserRow, UserSort};
 use crate::auth::authorize::{
-    Action, Actor, Area, Permissions, Scope, TargetUser, UserChange, authorize,
+    Action, Actor, Area, Permissions, Scope, TargetUser, UserChange, authorize, roles_out_of_reach,
 };
 use crate::auth::roles::{Role, UserType};
 use crate::auth::server::session;
@@ -63,8 +63,13 @@ fn push_filters(
     q: &UserQuery,
     search: Option<&str>,
     dealer_filter: Option<Uuid>,
+    hidden: &[Role],
 ) {
     qb.push(" FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id WHERE true");
+    for role in hidden {
+        // Accounts the caller may not see are not listed, whatever the filters ask for.
+        qb.push(" AND u.role <> ").push_bind(*role);
+    }
     if let Some(search) = search {
         qb.push(" AND lower(u.name::text || ' ' || u.email::text) LIKE ")
             .push_bind(contains_pattern(search));
@@ -119,6 +124,7 @@ fn to_row(r: UserDbRow) -> UserRow {
 pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let dealer_filter = ctx.decision.dealer_filter;
+    let hidden = roles_out_of_reach(ctx.actor.role);
     let (key, timestamp) = sort_key(q.sort);
     let (cmp, dir) = if q.descending {
         ("<", "DESC")
@@ -133,7 +139,7 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(USER_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));
-    push_filters(&mut qb, q, search.as_deref(), dealer_filter);
+    push_filters(&mut qb, q, search.as_deref(), dealer_filter, hidden);
     if let Some((after_key, after_id)) = after {
         let key_type = if timestamp { "timestamp" } else { "text" };
         qb.push(format_args!(" AND ({key}, u.id) {cmp} (CAST("))
@@ -151,7 +157,7 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     let total = if q.after.is_none() {
         Some(
             capped_count(&mut tx, |qb| {
-                push_filters(qb, q, search.as_deref(), dealer_filter)
+                push_filters(qb, q, search.as_deref(), dealer_filter, hidden)
             })
             .await?,
         )

@@ -9,10 +9,22 @@ use crate::auth::model::CurrentUser;
 /// Who is asking: client IP and user agent, for audit rows and session records.
 #[derive(Debug, Clone, Default)]
 pub struct RequestMeta {
-    /// The peer address (the server trusts no forwarding header).
+    /// The client address: the peer, or what a trusted proxy says it forwarded for.
     pub ip: Option<String>,
     /// The `User-Agent` header, truncated.
     pub user_agent: Option<String>,
+    /// The browser's device cookie, if it sent one (checked only where it counts: sign-in).
+    pub device: Option<DeviceToken>,
+}
+
+/// A device cookie's token as the browser sent it: a secret, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceToken(pub String);
+
+impl std::fmt::Debug for DeviceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceToken(..)")
+    }
 }
 
 /// A live session, resolved from the session cookie by the authentication middleware.

@@ -39,12 +39,45 @@ pub fn clear(secure: bool) -> String {
 
 /// The session token in a `Cookie` request header, if any.
 pub fn token_from_header(header: &str, secure: bool) -> Option<String> {
-    let wanted = name(secure);
+    read(header, name(secure))
+}
+
+fn read(header: &str, wanted: &str) -> Option<String> {
     Cookie::split_parse(header)
         .filter_map(Result::ok)
         .find(|c| c.name() == wanted)
         .map(|c| c.value().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The device cookie's name: it marks a browser that completed a sign-in to an account, so that
+/// account's sign-in throttle from this browser is its own (see `throttle`).
+pub fn device_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-oap_device"
+    } else {
+        "oap_device"
+    }
+}
+
+/// How long a browser stays known without signing in again.
+pub const DEVICE_DAYS: i64 = 180;
+
+/// `Set-Cookie` value carrying a device token, kept for [`DEVICE_DAYS`].
+pub fn set_device(token: &str, secure: bool) -> String {
+    Cookie::build((device_name(secure), token))
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::days(DEVICE_DAYS))
+        .build()
+        .to_string()
+}
+
+/// The device token in a `Cookie` request header, if any.
+pub fn device_from_header(header: &str, secure: bool) -> Option<String> {
+    read(header, device_name(secure))
 }
 
 #[cfg(test)]
@@ -70,5 +103,11 @@ mod tests {
         );
         assert_eq!(token_from_header("a=1", false), None);
         assert_eq!(token_from_header("oap_session=", false), None);
+        assert_eq!(
+            device_from_header("oap_session=a; oap_device=d", false).as_deref(),
+            Some("d")
+        );
+        let device = set_device("d", true);
+        assert!(device.starts_with("__Host-oap_device=d") && device.contains("Max-Age="));
     }
 }

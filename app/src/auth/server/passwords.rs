@@ -6,15 +6,17 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use tracing::instrument;
 
+use super::alerts::{SecurityEvent, security_notice};
 use super::context::AuthSession;
 use super::password::{Verified, check_strength};
 use super::session::{self, EndReason};
+use super::throttle::Throttle;
 use super::{Visit, tokens};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::dealers::DealerStatus;
 use crate::email::Email;
 use crate::error::{AppError, FieldError};
-use crate::settings::{self, INVITATION_HOURS, RESET_TOKEN_MINUTES};
+use crate::settings::{self, INVITATION_HOURS, RESET_COOLDOWN_MINUTES, RESET_TOKEN_MINUTES};
 
 /// The one answer to a reset request, whether or not the account exists.
 pub const RESET_REQUESTED: &str = crate::auth::views::RESET_REQUESTED_MESSAGE;
@@ -35,8 +37,17 @@ fn new_password_errors(new: &str, confirm: &str, user_inputs: &[&str]) -> Vec<Fi
     fields
 }
 
-/// Changes `session`'s user's password (the current one is required) and ends their other
-/// sessions.
+/// A password change done: how many other sessions ended, and the current session's new token.
+#[derive(Debug)]
+pub struct PasswordChanged {
+    /// Other sessions ended.
+    pub ended: usize,
+    /// The current session's new cookie token (the old one stops working).
+    pub token: String,
+}
+
+/// Changes `session`'s user's password (the current one is required), ends their other
+/// sessions, gives this one a new token and tells the user (portal and e-mail).
 #[instrument(skip_all, fields(user = %session.user.id))]
 pub async fn change_password(
     visit: &Visit,
@@ -44,7 +55,7 @@ pub async fn change_password(
     current: String,
     new: String,
     confirm: String,
-) -> Result<usize, AppError> {
+) -> Result<PasswordChanged, AppError> {
     let user = &session.user;
     let mut fields = new_password_errors(&new, &confirm, &[&user.email, &user.name]);
     if new == current && !new.is_empty() {
@@ -117,8 +128,19 @@ pub async fn change_password(
         .with_new(json!({ "other_sessions_ended": ended })),
     )
     .await?;
+    // A privilege change: whoever knew the old token does not hold the changed account.
+    let token = session::rotate_token(&mut tx, session.session_id).await?;
+    security_notice(
+        &mut tx,
+        user.id,
+        &user.email,
+        SecurityEvent::PasswordChanged,
+        &visit.meta,
+        &visit.state.auth.public_url,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(ended)
+    Ok(PasswordChanged { ended, token })
 }
 
 /// Sends a reset link when the address belongs to an active account. The caller answers the same
@@ -135,7 +157,8 @@ pub async fn request_reset(visit: &Visit, email: &str) -> Result<(), AppError> {
     let user = sqlx::query!(
         r#"SELECT u.id FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id
             WHERE lower(u.email) = $1 AND u.is_active IS TRUE
-              AND (d.id IS NULL OR d.status = $2)"#,
+              AND (d.id IS NULL OR d.status = $2)
+              FOR UPDATE OF u"#,
         email.as_str(),
         DealerStatus::Active as DealerStatus
     )
@@ -152,6 +175,37 @@ pub async fn request_reset(visit: &Visit, email: &str) -> Result<(), AppError> {
         tx.commit().await?;
         return Ok(());
     };
+    // Within the cooldown of a live link, nothing is sent and that link keeps working: a visitor
+    // can neither flood the mailbox nor keep retiring the user's genuine link. (The user row is
+    // locked above, so two requests at once cannot both pass.)
+    let [cooldown] = settings::ints(&mut tx, [RESET_COOLDOWN_MINUTES]).await?;
+    let now = Utc::now().naive_utc();
+    let recent = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM password_reset_tokens
+                           WHERE user_id = $1 AND used IS NOT TRUE AND expires_at > $2
+                             AND purpose = 'reset' AND created_at > $3) AS "recent!""#,
+        user.id,
+        now,
+        now - Duration::minutes(cooldown)
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if recent {
+        audit::record(
+            &mut tx,
+            &visit.meta,
+            AuditEntry::new(
+                None,
+                AuditAction::ResetRequested,
+                AuditEntity::User,
+                Some(user.id),
+            )
+            .with_new(json!({ "sent": false, "cooldown_minutes": cooldown })),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     let minutes = issue_password_link(
         &mut tx,
         &visit.state.auth.public_url,
@@ -317,6 +371,10 @@ pub async fn reset_password(
     )
     .execute(&mut *tx)
     .await?;
+    // Whoever reads the mailbox may sign in at once, whatever failures came before.
+    Throttle::shared(&Email::lookup_key(&found.email))
+        .clear(&mut tx)
+        .await?;
     let ended = session::end_all(
         &mut tx,
         found.user_id,

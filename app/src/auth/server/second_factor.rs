@@ -1,13 +1,15 @@
 //! The second factor: TOTP enrolment (with recovery codes), turning it off, and the second sign-in
-//! step. Failed codes count toward the account's back-off like wrong passwords.
+//! step. Failed codes count toward the account's own back-off.
 
 use chrono::Utc;
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::alerts::{SecurityEvent, security_notice};
 use super::context::AuthSession;
-use super::signin::{backoff_seconds, backoff_settings, remaining_wait};
+use super::devices;
+use super::throttle::Backoff;
 use super::{Visit, mfa, session};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::model::{AccessStage, MfaEnrolment};
@@ -86,14 +88,24 @@ fn fresh_step(secret: &[u8], code: &str, last_step: Option<i64>) -> Option<i64> 
     (last_step.is_none_or(|last| step > last)).then_some(step)
 }
 
-/// Confirms enrolment with a code from the app; turns MFA on and returns the recovery codes,
-/// shown this once.
+/// Enrolment confirmed: the recovery codes (shown this once) and the session's new token.
+#[derive(Debug)]
+pub struct Enrolled {
+    /// One-time recovery codes.
+    pub codes: Vec<String>,
+    /// The session's new cookie token: an enrolment-only session becomes a full one under a token
+    /// nobody held before.
+    pub token: String,
+}
+
+/// Confirms enrolment with a code from the app; turns MFA on, gives the session a new token and
+/// returns the recovery codes, shown this once.
 #[instrument(skip_all, fields(user = %session.user.id))]
 pub async fn confirm_enrolment(
     visit: &Visit,
     session: &AuthSession,
     code: &str,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Enrolled, AppError> {
     let user = &session.user;
     let mut tx = visit.state.pool.begin().await?;
     let (secret, last_step, enabled) = load_secret(visit, &mut tx, user.id).await?;
@@ -145,13 +157,19 @@ pub async fn confirm_enrolment(
         .with_new(json!({ "method": "totp", "recovery_codes": codes.len() })),
     )
     .await?;
+    let token = session::rotate_token(&mut tx, session.session_id).await?;
     tx.commit().await?;
-    Ok(codes)
+    Ok(Enrolled { codes, token })
 }
 
-/// Turns MFA off; needs a fresh code from the app.
+/// Turns MFA off (needs a fresh code from the app), gives the session a new token (returned for
+/// the cookie) and tells the user.
 #[instrument(skip_all, fields(user = %session.user.id))]
-pub async fn disable_mfa(visit: &Visit, session: &AuthSession, code: &str) -> Result<(), AppError> {
+pub async fn disable_mfa(
+    visit: &Visit,
+    session: &AuthSession,
+    code: &str,
+) -> Result<String, AppError> {
     let user = &session.user;
     let mut tx = visit.state.pool.begin().await?;
     let (secret, last_step, enabled) = load_secret(visit, &mut tx, user.id).await?;
@@ -185,20 +203,40 @@ pub async fn disable_mfa(visit: &Visit, session: &AuthSession, code: &str) -> Re
         ),
     )
     .await?;
+    let token = session::rotate_token(&mut tx, session.session_id).await?;
+    security_notice(
+        &mut tx,
+        user.id,
+        &user.email,
+        SecurityEvent::MfaDisabled,
+        &visit.meta,
+        &visit.state.auth.public_url,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(token)
+}
+
+/// The second step passed: the full session's token, and a device cookie's token when this
+/// browser just became a known device.
+#[derive(Debug)]
+pub struct Passed {
+    /// The session's new cookie token.
+    pub token: String,
+    /// The new device cookie's token, if any.
+    pub device: Option<String>,
 }
 
 /// The second sign-in step: a TOTP code (never one already used) or an unused recovery code.
-/// Failures count toward the account's back-off like wrong passwords. Passed, the session becomes
-/// a full one under a new token (returned for the cookie): the half-signed-in token is never
-/// promoted.
+/// Failures count toward the account's own back-off (`users.failed_logins`: only someone who
+/// knows the password can add to it). Passed, the session becomes a full one under a new token:
+/// the half-signed-in token is never promoted.
 #[instrument(skip_all, fields(user = %session.user.id))]
 pub async fn verify_second_factor(
     visit: &Visit,
     session: &AuthSession,
     code: &str,
-) -> Result<String, AppError> {
+) -> Result<Passed, AppError> {
     let user = &session.user;
     if session.user.stage != AccessStage::MfaPending {
         return Err(AppError::Forbidden {
@@ -213,9 +251,8 @@ pub async fn verify_second_factor(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let (after, max) = backoff_settings(&mut tx).await?;
-    let wait = backoff_seconds(throttle.failed_logins, after, max);
-    if let Some(remaining) = remaining_wait(throttle.last_failed_login, wait) {
+    let backoff = Backoff::read(&mut tx).await?;
+    if let Some(remaining) = backoff.owed(throttle.failed_logins, throttle.last_failed_login) {
         return Err(AppError::RateLimited {
             retry_after_secs: remaining,
         });
@@ -288,6 +325,14 @@ pub async fn verify_second_factor(
         .with_new(json!({ "second_factor": method })),
     )
     .await?;
+    let device = devices::signed_in(
+        &mut tx,
+        user.id,
+        &user.email,
+        &visit.meta,
+        &visit.state.auth.public_url,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(token)
+    Ok(Passed { token, device })
 }

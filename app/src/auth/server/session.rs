@@ -311,18 +311,32 @@ pub async fn end_all(
     Ok(ended)
 }
 
-/// The live sessions of `user_id`, newest first.
+/// Most sessions a sessions list shows (the newest).
+pub const MAX_LISTED_SESSIONS: i64 = 50;
+/// Most expired sessions one sweep ends (the housekeeping loop sweeps every minute).
+pub const SWEEP_BATCH: i64 = 500;
+
+/// The live sessions of `user_id`, newest first, at most [`MAX_LISTED_SESSIONS`]: a session whose
+/// time is up is not live, even before the sweep has ended it.
 pub async fn list_for_user(
     conn: &mut PgConnection,
     user_id: Uuid,
     current: Uuid,
 ) -> Result<Vec<SessionSummary>, AppError> {
+    let t = timeouts(conn).await?;
+    let now = Utc::now().naive_utc();
     let rows = sqlx::query!(
         r#"SELECT id, user_agent, ip_address, login_at AS "login_at!", last_seen_at
              FROM session_logs
             WHERE user_id = $1 AND is_active IS TRUE AND NOT mfa_pending
-            ORDER BY login_at DESC"#,
-        user_id
+              AND expires_at > $2 AND login_at > $3 AND last_seen_at > $4
+            ORDER BY login_at DESC
+            LIMIT $5"#,
+        user_id,
+        now,
+        now - t.absolute,
+        now - t.idle,
+        MAX_LISTED_SESSIONS
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -337,6 +351,44 @@ pub async fn list_for_user(
             last_seen_at: r.last_seen_at,
         })
         .collect())
+}
+
+/// Ends (and audits) up to [`SWEEP_BATCH`] sessions whose time is up (expiry, absolute or idle
+/// timeout), so they stop counting as live without anyone touching them; returns how many.
+/// Sessions locked by a request in flight are left for the next sweep.
+pub async fn sweep_expired(pool: &sqlx::PgPool) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await?;
+    let t = timeouts(&mut tx).await?;
+    let now = Utc::now().naive_utc();
+    let ids = sqlx::query_scalar!(
+        r#"SELECT id FROM session_logs
+            WHERE is_active IS TRUE
+              AND (expires_at <= $1 OR login_at <= $2 OR last_seen_at <= $3)
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED"#,
+        now,
+        now - t.absolute,
+        now - t.idle,
+        SWEEP_BATCH
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut ended = 0;
+    for id in ids {
+        if end(
+            &mut tx,
+            id,
+            EndReason::Expired,
+            &RequestMeta::default(),
+            None,
+        )
+        .await?
+        {
+            ended += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Gives a live session a new token (returned for the cookie); the old token stops working.

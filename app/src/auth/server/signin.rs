@@ -1,14 +1,15 @@
-//! Signing in and out: the password step, the account back-off, and the session it starts. Each
-//! attempt is one transaction that makes its change and writes its audit rows.
+//! Signing in and out: the password step (throttled, see [`super::throttle`]) and the session it
+//! starts. Each step's change and its audit rows commit together.
 
-use chrono::{Duration, Utc};
 use serde_json::json;
 use tracing::instrument;
 
 use super::Visit;
 use super::context::AuthSession;
+use super::devices;
 use super::password::Verified;
 use super::session::{self, EndReason};
+use super::throttle::{Backoff, Throttle};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::model::LoginOutcome;
 use crate::auth::policy::safe_next;
@@ -16,49 +17,25 @@ use crate::auth::roles::Role;
 use crate::dealers::DealerStatus;
 use crate::email::{Email, MAX_EMAIL};
 use crate::error::{AppError, FieldError};
-use crate::settings::{self, BACKOFF_AFTER_FAILURES, BACKOFF_MAX_SECONDS};
 
 /// The one message for an unknown email and a wrong password alike.
 pub const BAD_CREDENTIALS: &str = "The email or password is incorrect.";
 
-/// A successful sign-in step: where to go, and the session token for the cookie.
+/// A successful sign-in step: where to go, and the cookies to set.
 #[derive(Debug)]
 pub struct SignedIn {
     /// What happens next.
     pub outcome: LoginOutcome,
     /// The new session's cookie token.
     pub token: String,
+    /// A device cookie's token, when this browser just became a known device of the user.
+    pub device: Option<String>,
 }
 
-/// The wait imposed before another attempt after `failures` consecutive failures: none up to
-/// `after`, then 1 s doubling per failure up to `max_secs`. Never a permanent lock-out.
-pub fn backoff_seconds(failures: i32, after: i32, max_secs: i64) -> i64 {
-    if failures < after {
-        return 0;
-    }
-    let exponent = u32::try_from(failures - after).unwrap_or(u32::MAX).min(30);
-    (1_i64 << exponent).min(max_secs)
-}
-
-/// Whole seconds (rounded up) left of a `wait_secs` wait that began at `last_failure`, if any.
-pub(super) fn remaining_wait(
-    last_failure: Option<chrono::NaiveDateTime>,
-    wait_secs: i64,
-) -> Option<u64> {
-    let last = last_failure?;
-    let left_ms = (last + Duration::seconds(wait_secs) - Utc::now().naive_utc()).num_milliseconds();
-    (wait_secs > 0 && left_ms > 0).then(|| u64::try_from((left_ms + 999) / 1000).unwrap_or(1))
-}
-
-pub(super) async fn backoff_settings(
-    conn: &mut sqlx::PgConnection,
-) -> Result<(i32, i64), AppError> {
-    let [after, max] = settings::ints(conn, [BACKOFF_AFTER_FAILURES, BACKOFF_MAX_SECONDS]).await?;
-    Ok((i32::try_from(after).unwrap_or(i32::MAX), max))
-}
-
-/// Checks email and password and starts a session: full, or owing the second factor.
-#[instrument(skip(visit, password), fields(email = %email.trim()))]
+/// Checks email and password and starts a session: full, or owing the second factor. A known and
+/// an unknown address take the same steps: look up, claim an attempt from the throttle, check a
+/// password hash (a dummy one for nobody), write one audit row.
+#[instrument(skip(visit, password), fields(email = ?email.trim()))]
 pub async fn login(
     visit: &Visit,
     email: &str,
@@ -76,19 +53,17 @@ pub async fn login(
     if !missing.is_empty() {
         return Err(AppError::Validation { fields: missing });
     }
-    if email.chars().count() > MAX_EMAIL {
+    if email.chars().count() > MAX_EMAIL || email.chars().any(char::is_control) {
         return Err(AppError::field(
             "email",
-            "That is longer than any email address can be.",
+            "That is not an email address anyone can have.",
         ));
     }
     let next = safe_next(next);
 
-    // Read and check without holding a transaction: hashing queues behind a semaphore, and a
-    // connection (or a row lock) must not be held while it waits.
     let user = sqlx::query!(
-        r#"SELECT u.id, u.password_hash, COALESCE(u.is_active, false) AS "active!", u.role AS "role: Role",
-                  u.failed_logins, u.last_failed_login, u.mfa_enabled_at IS NOT NULL AS "mfa!",
+        r#"SELECT u.id, u.email, u.password_hash, COALESCE(u.is_active, false) AS "active!", u.role AS "role: Role",
+                  u.mfa_enabled_at IS NOT NULL AS "mfa!",
                   d.status AS "dealer_status?: DealerStatus"
              FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id
             WHERE lower(u.email) = $1"#,
@@ -97,28 +72,31 @@ pub async fn login(
     .fetch_optional(&visit.state.pool)
     .await?;
 
-    if let Some(u) = &user {
-        let mut conn = visit.state.pool.acquire().await?;
-        let (after, max) = backoff_settings(&mut conn).await?;
-        let wait = backoff_seconds(u.failed_logins, after, max);
-        if let Some(remaining) = remaining_wait(u.last_failed_login, wait) {
-            audit::record(
-                &mut conn,
-                &visit.meta,
-                AuditEntry::new(
-                    None,
-                    AuditAction::LoginThrottled,
-                    AuditEntity::User,
-                    Some(u.id),
-                )
-                .with_new(json!({ "retry_after_secs": remaining })),
+    // Claim the attempt in a short transaction of its own: the throttle's row lock must not be
+    // held while the password hash is checked (that queues behind a semaphore).
+    let mut tx = visit.state.pool.begin().await?;
+    let backoff = Backoff::read(&mut tx).await?;
+    let device = devices::recognise(&mut tx, visit.meta.device.as_ref(), &email).await?;
+    let throttle = Throttle::for_browser(&email, device.as_ref());
+    if let Err(remaining) = throttle.claim(&mut tx, backoff).await? {
+        audit::record(
+            &mut tx,
+            &visit.meta,
+            AuditEntry::new(
+                None,
+                AuditAction::LoginThrottled,
+                AuditEntity::User,
+                user.as_ref().map(|u| u.id),
             )
-            .await?;
-            return Err(AppError::RateLimited {
-                retry_after_secs: remaining,
-            });
-        }
+            .with_new(json!({ "retry_after_secs": remaining })),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::RateLimited {
+            retry_after_secs: remaining,
+        });
     }
+    tx.commit().await?;
 
     let verified = visit
         .state
@@ -136,34 +114,25 @@ pub async fn login(
         _ => None,
     };
     let mut tx = visit.state.pool.begin().await?;
+    let known = user.as_ref().map(|u| u.id);
     let Some(user) = user.filter(|_| verified != Verified::No) else {
-        if let Some(id) = sqlx::query_scalar!(
-            r#"UPDATE users SET failed_logins = failed_logins + 1, last_failed_login = CURRENT_TIMESTAMP
-                WHERE lower(email) = $1 RETURNING id"#,
-            email
+        // The failure was counted when the attempt was claimed.
+        let (id, detail) = match known {
+            Some(id) => (Some(id), json!({ "reason": "wrong_password" })),
+            None => (None, json!({ "reason": "unknown_email", "email": email })),
+        };
+        audit::record(
+            &mut tx,
+            &visit.meta,
+            AuditEntry::new(None, AuditAction::LoginFailed, AuditEntity::User, id).with_new(detail),
         )
-        .fetch_optional(&mut *tx)
-        .await?
-        {
-            audit::record(
-                &mut tx,
-                &visit.meta,
-                AuditEntry::new(None, AuditAction::LoginFailed, AuditEntity::User, Some(id))
-                    .with_new(json!({ "reason": "wrong_password" })),
-            )
-            .await?;
-        } else {
-            audit::record(
-                &mut tx,
-                &visit.meta,
-                AuditEntry::new(None, AuditAction::LoginFailed, AuditEntity::User, None)
-                    .with_new(json!({ "reason": "unknown_email", "email": email })),
-            )
-            .await?;
-        }
+        .await?;
         tx.commit().await?;
         return Err(AppError::field("password", BAD_CREDENTIALS));
     };
+    // The password is right: this throttle's failures are forgotten (a second factor still
+    // counts its own failures, on the account).
+    throttle.clear(&mut tx).await?;
 
     let blocked = if !user.active {
         Some("This account is deactivated. Ask your administrator to reactivate it.")
@@ -212,14 +181,21 @@ pub async fn login(
         )
         .await?;
     }
+    let mut new_device = None;
     if !user.mfa {
-        // With a second factor, the count is cleared only once that factor is passed too: a known
-        // password must not buy unlimited code guesses.
         sqlx::query!(
-            "UPDATE users SET failed_logins = 0, last_failed_login = NULL, last_login = CURRENT_TIMESTAMP WHERE id = $1",
+            "UPDATE users SET last_login = CURRENT_TIMESTAMP WHERE id = $1",
             user.id
         )
         .execute(&mut *tx)
+        .await?;
+        new_device = devices::signed_in(
+            &mut tx,
+            user.id,
+            &user.email,
+            &visit.meta,
+            &visit.state.auth.public_url,
+        )
         .await?;
     }
 
@@ -251,7 +227,11 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
-    Ok(SignedIn { outcome, token })
+    Ok(SignedIn {
+        outcome,
+        token,
+        device: new_device,
+    })
 }
 
 /// Ends `session` (the caller's).
@@ -268,19 +248,4 @@ pub async fn logout(visit: &Visit, session: &AuthSession) -> Result<(), AppError
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_starts_after_the_threshold_doubles_and_is_capped() {
-        assert_eq!(backoff_seconds(4, 5, 900), 0);
-        assert_eq!(backoff_seconds(5, 5, 900), 1);
-        assert_eq!(backoff_seconds(6, 5, 900), 2);
-        assert_eq!(backoff_seconds(10, 5, 900), 32);
-        assert_eq!(backoff_seconds(40, 5, 900), 900);
-        assert_eq!(backoff_seconds(i32::MAX, 5, 900), 900);
-    }
 }
