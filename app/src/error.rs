@@ -103,6 +103,18 @@ impl AppError {
     }
 }
 
+/// The most characters of a parser's message an error answer carries.
+const MAX_ECHOED: usize = 300;
+
+fn clip(text: String, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text;
+    }
+    let mut clipped: String = text.chars().take(max).collect();
+    clipped.push('…');
+    clipped
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -110,7 +122,10 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Args(message)
             | ServerFnErrorErr::MissingArg(message)
-            | ServerFnErrorErr::Deserialization(message) => Self::BadRequest { message },
+            | ServerFnErrorErr::Deserialization(message) => Self::BadRequest {
+                // A parser's message can quote the input (a megabyte of it): keep the start.
+                message: clip(message, MAX_ECHOED),
+            },
             other => Self::Transport {
                 message: other.to_string(),
             },

@@ -455,18 +455,30 @@ async fn a_page_whose_data_fails_answers_with_that_status(pool: PgPool) {
     let base = common::start(pool.clone()).await;
     let root = common::signed_in(&base, "root@oem.example").await;
     let missing = root
-        .get(format!("{base}/admin/users/00000000-0000-0000-0000-000000000001"))
+        .get(format!(
+            "{base}/admin/users/00000000-0000-0000-0000-000000000001"
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    assert!(missing.text().await.unwrap().contains("could not be loaded"));
+    assert!(
+        missing
+            .text()
+            .await
+            .unwrap()
+            .contains("could not be loaded")
+    );
     let bad = root
         .get(format!("{base}/admin/users?q=a%00b"))
         .send()
         .await
         .unwrap();
     assert_eq!(bad.status(), 422);
-    let fine = root.get(format!("{base}/admin/users")).send().await.unwrap();
+    let fine = root
+        .get(format!("{base}/admin/users"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fine.status(), 200);
 }

@@ -38,8 +38,7 @@ fn answer_with_status(errors: &Errors) {
                 .map_or(http::StatusCode::INTERNAL_SERVER_ERROR, |e| e.status())
         })
         .max();
-    if let (Some(status), Some(response)) =
-        (status, use_context::<leptos_axum::ResponseOptions>())
+    if let (Some(status), Some(response)) = (status, use_context::<leptos_axum::ResponseOptions>())
     {
         response.set_status(status);
     }
