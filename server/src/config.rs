@@ -70,6 +70,9 @@ pub enum Command {
     /// Drop and recreate an empty database on the `DATABASE_URL` server and print its URL (for
     /// tests: the end-to-end run and the sqlx cache check each get a clean one).
     ScratchDb(ScratchDbArgs),
+    /// Walk the whole audit chain and name the first entry changed, removed or inserted out of
+    /// order (exit status 1 if there is one); the outcome shows in the audit viewer.
+    AuditVerify,
 }
 
 /// Options of `scratch-db`.

@@ -1,6 +1,7 @@
 //! Housekeeping the server runs every minute: sessions whose time is up are ended (and audited)
 //! so no list shows them as live, and sign-in throttles and known devices past any use are
-//! forgotten.
+//! forgotten. Every ten minutes, the audit entries appended since the last check are checked
+//! against the chain ([`audit_check`]).
 
 use app::auth::server::{devices, session, throttle};
 use app::error::AppError;
@@ -32,4 +33,14 @@ pub async fn sweep(pool: &sqlx::PgPool) -> Result<Swept, AppError> {
         throttles: throttle::sweep(&mut conn).await?,
         devices: devices::sweep(&mut conn).await?,
     })
+}
+
+/// Checks the audit entries appended since the last intact check; logs an error on a break.
+pub async fn audit_check(pool: &sqlx::PgPool) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    let report = app::audit::chain::check_new(&mut conn).await?;
+    if let Some(broken) = &report.broken {
+        tracing::error!(%broken, "the audit chain is broken");
+    }
+    Ok(())
 }

@@ -37,7 +37,42 @@ async fn main() -> anyhow::Result<()> {
         Command::CreateAdmin(args) => create_admin(&cli.db, args).await,
         Command::EmbeddedDb { action } => embedded_db(&cli.db, action).await,
         Command::ScratchDb(args) => scratch_db(&cli.db, args).await,
+        Command::AuditVerify => audit_verify(&cli.db).await,
     }
+}
+
+async fn audit_verify(config: &DbConfig) -> anyhow::Result<()> {
+    let database = Database::connect(config).await?;
+    let result = async {
+        db::migrate(&database.pool).await?;
+        let mut conn = database.pool.acquire().await?;
+        let started = std::time::Instant::now();
+        let report = app::audit::chain::verify(&mut conn, 0).await?;
+        app::audit::chain::record_check(&mut conn, &report).await?;
+        let took = started.elapsed();
+        match &report.broken {
+            None => {
+                println!(
+                    "audit chain intact: {} entries checked in {took:.1?}",
+                    report.rows_checked
+                );
+                Ok(true)
+            }
+            Some(broken) => {
+                println!(
+                    "audit chain BROKEN: {broken} (intact through entry {})",
+                    report.through_seq
+                );
+                Ok::<_, anyhow::Error>(false)
+            }
+        }
+    }
+    .await;
+    database.shutdown().await?;
+    if !result? {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
@@ -105,8 +140,15 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             let (rate_limit, pool) = (rate_limit.clone(), database.pool.clone());
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                let mut minutes = 0_u64;
                 loop {
                     every.tick().await;
+                    if minutes.is_multiple_of(10)
+                        && let Err(e) = server::housekeeping::audit_check(&pool).await
+                    {
+                        tracing::warn!(error = %e, "audit chain check failed; retrying later");
+                    }
+                    minutes += 1;
                     rate_limit.retain_recent();
                     match server::housekeeping::sweep(&pool).await {
                         Ok(swept) if swept.is_empty() => {}

@@ -253,6 +253,15 @@ pub async fn list_audit(query: AuditQuery) -> Result<Page<AuditRow>, AppError> {
     audit::page(&ctx, &query).await
 }
 
+/// The audit chain's length and what its latest tamper check found.
+#[server(endpoint = "admin/audit/chain")]
+pub async fn audit_chain() -> Result<crate::audit::ChainState, AppError> {
+    let ctx = admit(Action::View, Area::AuditLog).await?;
+    // The chain's bookkeeping is outside every request role's reach; read it as the server.
+    let mut conn = ctx.state.pool.acquire().await?;
+    crate::audit::chain::state(&mut conn).await
+}
+
 /// The editable settings.
 #[server(endpoint = "admin/settings/list")]
 pub async fn list_settings() -> Result<Vec<SettingRow>, AppError> {

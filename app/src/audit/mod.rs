@@ -4,9 +4,24 @@
 //! viewer filters on.
 
 #[cfg(feature = "ssr")]
+pub mod chain;
+#[cfg(feature = "ssr")]
 mod writer;
 #[cfg(feature = "ssr")]
 pub use writer::{AuditEntry, record};
+
+/// The audit chain as the audit viewer shows it: how long it is, and what the latest check found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainState {
+    /// Entries in the chain.
+    pub entries: i64,
+    /// When it was last checked, if ever.
+    pub checked_at: Option<chrono::NaiveDateTime>,
+    /// The last entry that check found intact.
+    pub intact_through: i64,
+    /// What that check found wrong, if anything.
+    pub problem: Option<String>,
+}
 
 /// An enum whose variants are stored as fixed text keys: `key()`, `from_key()`, `ALL`, serde and
 /// (on the server) `sqlx::Type` all come from the one list of `Variant = "key"` pairs.

@@ -6,12 +6,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::AdminTabs;
-use crate::admin::api::list_audit;
+use crate::admin::api::{audit_chain, list_audit};
 use crate::admin::model::{AuditQuery, AuditRow, diff};
-use crate::audit::AuditEntity;
+use crate::audit::{AuditEntity, ChainState};
 use crate::components::ListPage;
 use crate::components::time::seconds;
-use crate::list::MAX_SEARCH;
+use crate::list::{MAX_SEARCH, thousands};
 
 /// `/admin/audit`: who changed what, with each change shown field by field.
 #[component]
@@ -38,6 +38,7 @@ pub fn AuditPage() -> impl IntoView {
                 </ol>
             }}
         >
+            <ChainStatus/>
             <form method="get" action="/admin/audit" class="filters" role="search">
                 <label>"Actor" <input type="search" name="actor" maxlength=MAX_SEARCH placeholder="Email or name" prop:value=move || current().actor/></label>
                 <label>"Entity"
@@ -101,5 +102,39 @@ fn AuditEntryView(row: AuditRow) -> impl IntoView {
                 <p class="muted small">{format!("From {} · {}", row.ip_address.unwrap_or_else(|| "-".into()), row.user_agent.unwrap_or_default())}</p>
             </details>
         </li>
+    }
+}
+
+/// What the latest tamper check of the audit chain found.
+#[component]
+fn ChainStatus() -> impl IntoView {
+    let state = Resource::new(|| (), |_| audit_chain());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                state.await.ok().map(|s| {
+                    let class = if s.problem.is_some() { "notice error" } else { "hint" };
+                    view! { <p class=class role="status">{describe_chain(&s)}</p> }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+fn describe_chain(s: &ChainState) -> String {
+    let entries = thousands(s.entries);
+    match (&s.problem, &s.checked_at) {
+        (Some(problem), Some(at)) => format!(
+            "Tamper check failed ({}): {problem}. Run `server audit-verify` and compare with the daily audit export.",
+            seconds(at)
+        ),
+        (None, Some(at)) => format!(
+            "Tamper check: intact through entry {} of {entries} (checked {}; new entries are checked every 10 minutes).",
+            thousands(s.intact_through),
+            seconds(at)
+        ),
+        _ => {
+            format!("Tamper check: {entries} entries, not checked yet (it runs every 10 minutes).")
+        }
     }
 }
