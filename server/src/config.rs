@@ -115,6 +115,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OAP_TRUSTED_PROXIES", default_value = "", value_parser = crate::http::limits::parse_trusted_proxies)]
     pub trusted_proxies: crate::http::limits::TrustedProxies,
 
+    /// Serve Prometheus metrics at `http://ADDR/metrics` on this separate address (keep it
+    /// private: a loopback or internal address). Unset: no metrics.
+    #[arg(long, env = "OAP_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+
     /// Keep undelivered mail readable at /dev/mailbox when no SMTP server is set (development
     /// only: it shows reset links to anyone who can reach the site). Honoured only on a loopback
     /// address over plain HTTP.

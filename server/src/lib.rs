@@ -8,5 +8,6 @@ pub mod housekeeping;
 pub mod http;
 pub mod live;
 pub mod mail;
+pub mod metrics;
 pub mod secrets;
 pub mod telemetry;

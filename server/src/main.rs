@@ -185,7 +185,29 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         };
         let live_hub = state.live.clone();
         let live_listener = server::live::spawn_listener(database.pool.clone(), state.live.clone());
-        let app = server::http::router(state, rate_limit);
+        let live_for_metrics = state.live.clone();
+        let mut app = server::http::router(state, rate_limit);
+        let metrics_server = match args.metrics_addr {
+            Some(metrics_addr) => {
+                let metrics = server::metrics::Metrics::new();
+                app = app.layer(axum::middleware::from_fn_with_state(
+                    metrics.clone(),
+                    server::metrics::measure,
+                ));
+                let listener = tokio::net::TcpListener::bind(metrics_addr)
+                    .await
+                    .with_context(|| format!("binding the metrics address {metrics_addr}"))?;
+                tracing::info!("metrics on http://{metrics_addr}/metrics");
+                let router =
+                    server::metrics::router(metrics, database.pool.clone(), live_for_metrics);
+                Some(tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, router).await {
+                        tracing::warn!(error = %e, "the metrics listener stopped");
+                    }
+                }))
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
@@ -204,6 +226,9 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving HTTP");
         stop.cancel();
+        if let Some(metrics_server) = metrics_server {
+            metrics_server.abort();
+        }
         housekeeping.abort();
         reminders.abort();
         live_listener.abort();

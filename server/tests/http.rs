@@ -130,3 +130,58 @@ async fn unknown_pages_and_unknown_modules_answer_404_with_a_page(pool: PgPool) 
             .contains("Performance Center Program")
     );
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn metrics_count_requests_by_route_template_on_their_own_address(pool: PgPool) {
+    let state = common::state(pool.clone());
+    let live = state.live.clone();
+    let metrics = server::metrics::Metrics::new();
+    let app = server::http::router(state, server::http::AuthRateLimit::per_minute(100)).layer(
+        axum::middleware::from_fn_with_state(metrics.clone(), server::metrics::measure),
+    );
+    let serve = |router: axum::Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+        format!("http://{addr}")
+    };
+    let base = serve(app).await;
+    let private = serve(server::metrics::router(metrics, pool.clone(), live)).await;
+    let c = common::client(&base);
+    for path in ["/healthz", "/healthz", "/modules/pcc/123"] {
+        c.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    let public = c.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_ne!(public.status(), 200, "not on the public address");
+    let text = c
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"oap_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("/modules/pcc/123"),
+        "routes by template, not by raw path: {text}"
+    );
+    for gauge in [
+        "oap_db_pool_connections",
+        "oap_live_streams",
+        "oap_mail_outbox_pending",
+        "oap_audit_chain_entries",
+    ] {
+        assert!(text.contains(gauge), "{gauge} missing: {text}");
+    }
+}
