@@ -36,13 +36,17 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("the server binary");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so a panic below still kills and reaps it (Drop).
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let client = reqwest::Client::new();
         for _ in 0..300 {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await
                 && r.status().is_success()
             {
-                return Self { child, base };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
