@@ -82,6 +82,10 @@ if [ -z "${DATABASE_URL:-}" ] && [ -z "${OAP_PG_BIN_DIR:-}" ]; then
   fi
 fi
 
+# pgBackRest: WAL archiving, backups and point-in-time recovery of the embedded cluster (and the
+# restore test). Without it the portal runs, with backups off.
+have pgbackrest || apt_install pgbackrest
+
 if [ "$purpose" = "bench" ]; then
   have wrk || apt_install wrk
   have curl || apt_install curl

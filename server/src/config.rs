@@ -70,6 +70,31 @@ pub enum Command {
     /// Drop and recreate an empty database on the `DATABASE_URL` server and print its URL (for
     /// tests: the end-to-end run and the sqlx cache check each get a clean one).
     ScratchDb(ScratchDbArgs),
+    /// Take a backup of the embedded database now (differential unless `--full` or the first).
+    Backup {
+        /// A full backup.
+        #[arg(long)]
+        full: bool,
+    },
+    /// List the embedded database's backups, their sizes and the time range a restore can reach.
+    Backups,
+    /// Restore the embedded database to a point in time (UTC); the server must be stopped.
+    Restore {
+        /// The time to restore to, e.g. "2026-12-01 10:15" (UTC).
+        #[arg(long)]
+        to: String,
+    },
+    /// Write the whole database to a `pg_dump` custom-format file (for moving to another
+    /// PostgreSQL; works with DATABASE_URL too).
+    Export {
+        /// The file to write.
+        file: PathBuf,
+    },
+    /// Load a `server export` file into this database, which must be empty.
+    Import {
+        /// The file to read.
+        file: PathBuf,
+    },
     /// Walk the whole audit chain and name the first entry changed, removed or inserted out of
     /// order (exit status 1 if there is one); the outcome shows in the audit viewer.
     AuditVerify,

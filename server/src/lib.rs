@@ -9,5 +9,6 @@ pub mod http;
 pub mod live;
 pub mod mail;
 pub mod metrics;
+pub mod ops;
 pub mod secrets;
 pub mod telemetry;

@@ -1,5 +1,7 @@
 //! The `server` binary: `serve` (default), `migrate`, `create-admin`, `embedded-db`.
 
+mod data_commands;
+
 use std::io::BufRead;
 
 use anyhow::Context;
@@ -37,42 +39,13 @@ async fn main() -> anyhow::Result<()> {
         Command::CreateAdmin(args) => create_admin(&cli.db, args).await,
         Command::EmbeddedDb { action } => embedded_db(&cli.db, action).await,
         Command::ScratchDb(args) => scratch_db(&cli.db, args).await,
-        Command::AuditVerify => audit_verify(&cli.db).await,
+        Command::AuditVerify => data_commands::audit_verify(&cli.db).await,
+        Command::Backup { full } => data_commands::backup(&cli.db, full).await,
+        Command::Backups => data_commands::backups(&cli.db).await,
+        Command::Restore { to } => data_commands::restore(&cli.db, &to).await,
+        Command::Export { file } => data_commands::export(&cli.db, &file).await,
+        Command::Import { file } => data_commands::import(&cli.db, &file).await,
     }
-}
-
-async fn audit_verify(config: &DbConfig) -> anyhow::Result<()> {
-    let database = Database::connect(config).await?;
-    let result = async {
-        db::migrate(&database.pool).await?;
-        let mut conn = database.pool.acquire().await?;
-        let started = std::time::Instant::now();
-        let report = app::audit::chain::verify(&mut conn, 0).await?;
-        app::audit::chain::record_check(&mut conn, &report).await?;
-        let took = started.elapsed();
-        match &report.broken {
-            None => {
-                println!(
-                    "audit chain intact: {} entries checked in {took:.1?}",
-                    report.rows_checked
-                );
-                Ok(true)
-            }
-            Some(broken) => {
-                println!(
-                    "audit chain BROKEN: {broken} (intact through entry {})",
-                    report.through_seq
-                );
-                Ok::<_, anyhow::Error>(false)
-            }
-        }
-    }
-    .await;
-    database.shutdown().await?;
-    if !result? {
-        std::process::exit(1);
-    }
-    Ok(())
 }
 
 async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
@@ -80,6 +53,8 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
     let addr = leptos_options.site_addr;
 
     let database = Database::connect(config).await?;
+    // A restore refuses while this file names a live process.
+    let _serving = server::ops::claim_data_dir(&config.data_dir)?;
     let result = async {
         db::migrate(&database.pool).await?;
         if let Some(initial) =
@@ -136,8 +111,16 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             None => server::http::AuthRateLimit::from_settings(&database.pool).await?,
         }
         .trusting(args.trusted_proxies.0.clone());
+        let metrics = server::metrics::Metrics::new();
+        let backups = database.embedded.clone().map(|pg| {
+            let gauge = metrics.last_backup_gauge();
+            server::ops::spawn_backup_schedule(pg, database.pool.clone(), move |at| {
+                gauge.set(at.timestamp());
+            })
+        });
         let housekeeping = {
             let (rate_limit, pool) = (rate_limit.clone(), database.pool.clone());
+            let audit_dir = config.data_dir.join("audit");
             tokio::spawn(async move {
                 let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
                 let mut minutes = 0_u64;
@@ -147,6 +130,14 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                         && let Err(e) = server::housekeeping::audit_check(&pool).await
                     {
                         tracing::warn!(error = %e, "audit chain check failed; retrying later");
+                    }
+                    // The audit trail's own daily files, apart from the database and its backups.
+                    if minutes.is_multiple_of(60) {
+                        match server::ops::export_audit_days(&pool, &audit_dir).await {
+                            Ok(0) => {}
+                            Ok(days) => tracing::info!(days, "audit trail exported"),
+                            Err(e) => tracing::warn!(error = %e, "audit export failed; retrying in an hour"),
+                        }
                     }
                     minutes += 1;
                     rate_limit.retain_recent();
@@ -189,7 +180,6 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
         let mut app = server::http::router(state, rate_limit);
         let metrics_server = match args.metrics_addr {
             Some(metrics_addr) => {
-                let metrics = server::metrics::Metrics::new();
                 app = app.layer(axum::middleware::from_fn_with_state(
                     metrics.clone(),
                     server::metrics::measure,
@@ -230,6 +220,9 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             metrics_server.abort();
         }
         housekeeping.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         reminders.abort();
         live_listener.abort();
         let _ = mail_worker.await;

@@ -48,6 +48,7 @@ pub struct Metrics {
     audit_entries: Gauge,
     audit_unchecked: Gauge,
     audit_broken: Gauge,
+    last_backup: Gauge,
 }
 
 impl Default for Metrics {
@@ -107,6 +108,11 @@ impl Metrics {
             "audit_chain_broken",
             "1 when the last audit chain check found tampering",
         );
+        let last_backup = gauge(
+            &mut registry,
+            "backup_last_success_timestamp_seconds",
+            "When the newest backup was consistent (Unix time; 0 before the first)",
+        );
         Self {
             registry: Arc::new(registry),
             requests,
@@ -118,7 +124,13 @@ impl Metrics {
             audit_entries,
             audit_unchecked,
             audit_broken,
+            last_backup,
         }
+    }
+
+    /// The gauge the backup schedule sets after each backup.
+    pub fn last_backup_gauge(&self) -> Gauge {
+        self.last_backup.clone()
     }
 
     /// Reads the gauges that live in the database and the process, then writes everything in the

@@ -171,6 +171,20 @@ pub const INVITATION_HOURS: Setting = Setting {
     },
 };
 
+/// How long backups (and the WAL between them) are kept.
+pub const BACKUP_RETENTION_DAYS: Setting = Setting {
+    category: "backup",
+    key: "retention_days",
+    label: "Backup retention",
+    description: "The portal can be restored to any minute of this many past days (embedded database; applied at the next backup).",
+    kind: SettingKind::Integer {
+        min: 7,
+        max: 365,
+        default: 30,
+        unit: "days",
+    },
+};
+
 /// Whether the submitter of a record also gets an e-mail when it is decided.
 pub const EMAIL_DECISIONS: Setting = Setting {
     category: "notifications",
@@ -190,7 +204,7 @@ pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
 };
 
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 11] = [
+pub const CATALOGUE: [Setting; 12] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -200,6 +214,7 @@ pub const CATALOGUE: [Setting; 11] = [
     RESET_TOKEN_MINUTES,
     RESET_COOLDOWN_MINUTES,
     INVITATION_HOURS,
+    BACKUP_RETENTION_DAYS,
     EMAIL_DECISIONS,
     EMAIL_SURVEY_REMINDERS,
 ];

@@ -127,6 +127,7 @@ impl EmbeddedPostgres {
         pg.write_settings()?;
         if pg.is_running().await {
             tracing::info!("reusing the embedded PostgreSQL already running");
+            pg.prepare_backups().await;
             return Ok(pg);
         }
         let log = data_dir.join("postgres.log");
@@ -144,10 +145,12 @@ impl EmbeddedPostgres {
             .run("pg_ctl start")
             .await?;
         tracing::info!(socket = %pg.socket_dir.display(), "embedded PostgreSQL started");
-        Ok(Self {
+        let pg = Self {
             started_here: true,
             ..pg
-        })
+        };
+        pg.prepare_backups().await;
+        Ok(pg)
     }
 
     /// Connection options for `database` in this cluster.
@@ -168,7 +171,7 @@ impl EmbeddedPostgres {
     }
 
     /// Stops the cluster if this process started it; a cluster that was already running is left so.
-    pub async fn stop(self) -> Result<(), EmbeddedError> {
+    pub async fn stop(&self) -> Result<(), EmbeddedError> {
         if self.started_here {
             self.stop_now().await?;
         }
@@ -220,15 +223,17 @@ impl EmbeddedPostgres {
         std::fs::write(&conf, text).map_err(io(format!("writing {}", conf.display())))
     }
 
-    /// Socket-only access. Rewritten at every start, since the socket directory follows the data
-    /// directory if it is moved.
+    /// Socket-only access, and WAL archiving to the backup repository when pgBackRest is
+    /// installed (see [`super::backup`]). Rewritten at every start, since the socket directory
+    /// follows the data directory if it is moved.
     fn write_settings(&self) -> Result<(), EmbeddedError> {
         let path = self.cluster_dir.join("oneaftersales.conf");
         let socket_dir = self.socket_dir.display().to_string().replace('\'', "''");
-        let text = format!(
+        let mut text = format!(
             "listen_addresses = ''\nport = {SOCKET_PORT}\nunix_socket_directories = '{socket_dir}'\n\
              unix_socket_permissions = 0700\n"
         );
+        text.push_str(&super::backup::archive_settings(self)?);
         std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())))?;
         self.give_away(&path)
     }
@@ -239,6 +244,63 @@ impl EmbeddedPostgres {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(io(format!("restricting {}", dir.display())))?;
         self.give_away(dir)
+    }
+
+    /// Creates the backup stanza (idempotent), so archived WAL has somewhere to go. A failure is
+    /// logged, not fatal: the portal serves, and `server backup` says what is wrong.
+    async fn prepare_backups(&self) {
+        if let Err(e) = super::backup::ensure_stanza(self).await {
+            tracing::warn!(error = %e, "backups are not ready");
+        }
+    }
+
+    /// The data directory (the cluster, its socket, its backups and the secret key live here).
+    pub fn data_dir(&self) -> &Path {
+        self.cluster_dir.parent().unwrap_or(&self.cluster_dir)
+    }
+
+    /// The cluster's own directory (`PGDATA`).
+    pub fn cluster_dir(&self) -> &Path {
+        &self.cluster_dir
+    }
+
+    /// The directory of the cluster's Unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
+    /// `program` as a command run as the cluster's OS user (tools that touch its files).
+    pub(super) fn cluster_command(&self, program: &Path) -> Command {
+        let mut cmd = self.as_cluster_user(Command::new(program));
+        cmd.process_group(0).stdin(Stdio::null()).env("LC_ALL", "C");
+        cmd
+    }
+
+    /// Starts the cluster's processes again after [`Self::stop_now`] (a restore in between).
+    pub async fn start_again(&self) -> Result<(), EmbeddedError> {
+        let log = self.data_dir().join("postgres.log");
+        self.pg_tool("pg_ctl")
+            .arg("start")
+            .arg("-D")
+            .arg(&self.cluster_dir)
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "600", "-s"])
+            .run("pg_ctl start")
+            .await
+    }
+
+    /// Whether the cluster's postmaster is up.
+    pub async fn running(&self) -> bool {
+        self.is_running().await
+    }
+
+    pub(super) fn prepare_private_dir(&self, dir: &Path) -> Result<(), EmbeddedError> {
+        self.prepare_dir(dir)
+    }
+
+    pub(super) fn hand_over(&self, path: &Path) -> Result<(), EmbeddedError> {
+        self.give_away(path)
     }
 
     fn give_away(&self, path: &Path) -> Result<(), EmbeddedError> {

@@ -1,5 +1,6 @@
 //! The database: connection pool, migrations and the embedded cluster.
 
+pub mod backup;
 pub mod embedded;
 
 use std::str::FromStr;
@@ -25,7 +26,7 @@ pub struct Database {
     /// The connection pool.
     pub pool: PgPool,
     /// The embedded cluster to stop at shutdown, if this process runs one.
-    pub embedded: Option<EmbeddedPostgres>,
+    pub embedded: Option<std::sync::Arc<EmbeddedPostgres>>,
 }
 
 impl Database {
@@ -59,7 +60,7 @@ impl Database {
                 .await?;
                 Ok(Self {
                     pool,
-                    embedded: Some(pg),
+                    embedded: Some(std::sync::Arc::new(pg)),
                 })
             }
         }
