@@ -32,7 +32,7 @@ pub mod workflow;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::path;
 
 use auth::views::LoginPage;
 use components::AppLayout;
@@ -82,35 +82,33 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · One Aftersales")/>
         <Router>
             <AppLayout>
-                // Every page renders in full before it is sent, so a page whose data fails answers
-                // with that failure's status (see `ErrorPanel`), not a 200 sent ahead of it.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") ssr=SsrMode::Async view=HomePage/>
-                    <Route path=path!("/modules/pcc") ssr=SsrMode::Async view={Lazy::<PccListRoute>::new()}/>
-                    <Route path=path!("/modules/pcc/:id") ssr=SsrMode::Async view={Lazy::<PccRecordRoute>::new()}/>
-                    <Route path=path!("/modules/:slug/*rest") ssr=SsrMode::Async view={Lazy::<ModuleRoute>::new()}/>
-                    <Route path=path!("/queue") ssr=SsrMode::Async view={Lazy::<QueueRoute>::new()}/>
-                    <Route path=path!("/notifications") ssr=SsrMode::Async view={Lazy::<NotificationsRoute>::new()}/>
-                    <Route path=path!("/admin") ssr=SsrMode::Async view={Lazy::<DashboardRoute>::new()}/>
-                    <Route path=path!("/admin/users") ssr=SsrMode::Async view={Lazy::<UsersRoute>::new()}/>
-                    <Route path=path!("/admin/users/new") ssr=SsrMode::Async view={Lazy::<UserNewRoute>::new()}/>
-                    <Route path=path!("/admin/users/:id") ssr=SsrMode::Async view={Lazy::<UserEditRoute>::new()}/>
-                    <Route path=path!("/admin/permissions") ssr=SsrMode::Async view={Lazy::<PermissionsRoute>::new()}/>
-                    <Route path=path!("/admin/templates") ssr=SsrMode::Async view={Lazy::<TemplatesRoute>::new()}/>
-                    <Route path=path!("/admin/dealers") ssr=SsrMode::Async view={Lazy::<DealersRoute>::new()}/>
-                    <Route path=path!("/admin/dealers/new") ssr=SsrMode::Async view={Lazy::<DealerNewRoute>::new()}/>
-                    <Route path=path!("/admin/dealers/:id") ssr=SsrMode::Async view={Lazy::<DealerEditRoute>::new()}/>
-                    <Route path=path!("/admin/audit") ssr=SsrMode::Async view={Lazy::<AuditRoute>::new()}/>
-                    <Route path=path!("/admin/settings") ssr=SsrMode::Async view={Lazy::<SettingsRoute>::new()}/>
-                    <Route path=path!("/system/status") ssr=SsrMode::Async view={Lazy::<StatusRoute>::new()}/>
-                    <Route path=path!("/login") ssr=SsrMode::Async view=LoginPage/>
-                    <Route path=path!("/login/mfa") ssr=SsrMode::Async view={Lazy::<MfaChallengeRoute>::new()}/>
-                    <Route path=path!("/password/forgot") ssr=SsrMode::Async view={Lazy::<ForgotPasswordRoute>::new()}/>
-                    <Route path=path!("/password/reset") ssr=SsrMode::Async view={Lazy::<ResetPasswordRoute>::new()}/>
-                    <Route path=path!("/account") ssr=SsrMode::Async view={Lazy::<AccountRoute>::new()}/>
-                    <Route path=path!("/account/sessions") ssr=SsrMode::Async view={Lazy::<SessionsRoute>::new()}/>
-                    <Route path=path!("/account/mfa") ssr=SsrMode::Async view={Lazy::<MfaSetupRoute>::new()}/>
-                    <Route path=path!("/dev/mailbox") ssr=SsrMode::Async view={Lazy::<DevMailboxRoute>::new()}/>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
+                    <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
+                    <Route path=path!("/modules/:slug/*rest") view={Lazy::<ModuleRoute>::new()}/>
+                    <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()}/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<DashboardRoute>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()}/>
+                    <Route path=path!("/admin/users/new") view={Lazy::<UserNewRoute>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<UserEditRoute>::new()}/>
+                    <Route path=path!("/admin/permissions") view={Lazy::<PermissionsRoute>::new()}/>
+                    <Route path=path!("/admin/templates") view={Lazy::<TemplatesRoute>::new()}/>
+                    <Route path=path!("/admin/dealers") view={Lazy::<DealersRoute>::new()}/>
+                    <Route path=path!("/admin/dealers/new") view={Lazy::<DealerNewRoute>::new()}/>
+                    <Route path=path!("/admin/dealers/:id") view={Lazy::<DealerEditRoute>::new()}/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AuditRoute>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<SettingsRoute>::new()}/>
+                    <Route path=path!("/system/status") view={Lazy::<StatusRoute>::new()}/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/login/mfa") view={Lazy::<MfaChallengeRoute>::new()}/>
+                    <Route path=path!("/password/forgot") view={Lazy::<ForgotPasswordRoute>::new()}/>
+                    <Route path=path!("/password/reset") view={Lazy::<ResetPasswordRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()}/>
+                    <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()}/>
+                    <Route path=path!("/account/mfa") view={Lazy::<MfaSetupRoute>::new()}/>
+                    <Route path=path!("/dev/mailbox") view={Lazy::<DevMailboxRoute>::new()}/>
                 </Routes>
             </AppLayout>
         </Router>
