@@ -8,20 +8,22 @@ export SQLX_OFFLINE := true
 # wasm-opt comes from the npm package binaryen, installed under end2end/.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test bench bootstrap sqlx-prepare fmt lint clean-data
+.PHONY: help run test bench soak bootstrap sqlx-prepare fmt lint clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-run: ## Build (release) and serve the app at http://127.0.0.1:3000
-	@scripts/bootstrap.sh run
-	OAP_DEV_MAILBOX=$${OAP_DEV_MAILBOX:-true} cargo leptos serve --release --precompress --split
+run: ## Build (release, only when something changed) and serve the app at http://127.0.0.1:3000
+	@scripts/run.sh
 
 test: ## Run every test and check (fmt, clippy, sqlx cache, unit, integration, end-to-end)
 	@scripts/test.sh
 
 bench: ## Measure performance on the release build (login, lists, PCC steps, live updates, WASM size)
 	@scripts/bench.sh
+
+soak: ## Ten minutes of mixed traffic on the release build: zero errors and flat memory, or it fails
+	@scripts/soak.sh
 
 bootstrap: ## Install missing tools only
 	@scripts/bootstrap.sh test

@@ -73,14 +73,26 @@ test("a permission toggled in the grid is saved at once; a refused one springs b
   await page.reload();
   await expect(page.getByRole("checkbox", { name: `${NEW_USER}: Performance Center Program – View` })).toBeChecked();
 
-  // A manufacturer admin may not change a super admin: the box goes back and the reason shows.
+  // A manufacturer admin does not even see super admins' accounts.
   await page.goto("/admin/permissions?q=superadmin");
-  const theirs = page.getByRole("checkbox", { name: "Super Administrator: Warranty Survey – View" });
+  await waitForHydration(page);
+  await expect(page.getByRole("checkbox", { name: /^Super Administrator:/ })).toHaveCount(0);
+
+  // Nobody grants what they do not hold: the admin gives up their own Warranty Survey approval,
+  // then cannot hand it out; the box goes back and the reason shows.
+  await page.goto(`/admin/permissions?q=${encodeURIComponent(ADMIN)}`);
+  const own = page.getByRole("checkbox", { name: "E2E Admin: Warranty Survey – Approve" });
+  await expect(own).toBeEnabled();
+  await own.uncheck();
+  await expect(own).not.toBeChecked();
+  await expect(own).not.toHaveAttribute("aria-busy", "true");
+  await page.goto(`/admin/permissions?q=${encodeURIComponent(NEW_EMAIL)}`);
+  const theirs = page.getByRole("checkbox", { name: `${NEW_USER}: Warranty Survey – Approve` });
   await expect(theirs).toBeEnabled();
-  await expect(theirs).toBeChecked();
+  await expect(theirs).not.toBeChecked();
   await theirs.click();
-  await expect(page.getByRole("status").filter({ hasText: "Not saved" })).toContainText("super admin");
-  await expect(theirs).toBeChecked();
+  await expect(page.getByRole("status").filter({ hasText: "Not saved" })).toContainText("do not hold");
+  await expect(theirs).not.toBeChecked();
 });
 
 test("the new user accepts the invitation and sees exactly their modules", async () => {
