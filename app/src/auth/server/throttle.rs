@@ -98,15 +98,13 @@ impl Throttle {
         conn: &mut PgConnection,
         backoff: Backoff,
     ) -> Result<Result<(), u64>, AppError> {
-        sqlx::query!(
-            "INSERT INTO login_throttles (key_hash, failures, last_failure)
-             VALUES ($1, 0, NULL) ON CONFLICT (key_hash) DO NOTHING",
-            self.key_hash
-        )
-        .execute(&mut *conn)
-        .await?;
+        // One statement that creates or locks the row and reads it: a separate insert and select
+        // would lose the row to a concurrent success's `clear` in between (seen in `make soak`).
         let row = sqlx::query!(
-            "SELECT failures, last_failure FROM login_throttles WHERE key_hash = $1 FOR UPDATE",
+            "INSERT INTO login_throttles AS t (key_hash, failures, last_failure)
+             VALUES ($1, 0, NULL)
+             ON CONFLICT (key_hash) DO UPDATE SET failures = t.failures
+             RETURNING failures, last_failure",
             self.key_hash
         )
         .fetch_one(&mut *conn)
