@@ -178,6 +178,47 @@ mod server {
 #[cfg(feature = "ssr")]
 pub use server::current_request_id;
 
+/// The status a server-rendered page answers when its data fails. The HTTP layer puts one into
+/// every page request and reads it once the page is rendered, so a page that shows "This page
+/// could not be loaded" answers 500, 403 or 404, not 200 (monitors and proxies judge by status).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, Default)]
+pub struct PageStatus(std::sync::Arc<std::sync::atomic::AtomicU16>);
+
+#[cfg(feature = "ssr")]
+impl PageStatus {
+    /// Records a failure; of several, the most severe (highest) status wins.
+    pub fn report(&self, status: http::StatusCode) {
+        self.0
+            .fetch_max(status.as_u16(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The status to answer, if any part of the page failed.
+    pub fn failure(&self) -> Option<http::StatusCode> {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            code => http::StatusCode::from_u16(code).ok(),
+        }
+    }
+
+    /// Records that the page being rendered could not show its data because of `errors`
+    /// ([`AppError`]s answer their own status; anything else is our fault, 500).
+    pub fn report_errors<'a>(errors: impl IntoIterator<Item = &'a leptos::error::Error>) {
+        use leptos::prelude::use_context;
+        let Some(page) =
+            use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Self>().cloned())
+        else {
+            return;
+        };
+        for error in errors {
+            let status = error
+                .downcast_ref::<AppError>()
+                .map_or(http::StatusCode::INTERNAL_SERVER_ERROR, AppError::status);
+            page.report(status);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

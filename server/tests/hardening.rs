@@ -466,3 +466,48 @@ async fn nul_bytes_in_searches_and_cursors_are_field_errors_not_failures(pool: P
         assert!(!body.contains("Something went wrong"), "{page}");
     }
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn pages_answer_the_status_of_what_happened_to_their_data(pool: PgPool) {
+    common::no_mfa_required(&pool).await;
+    common::user(&pool, "root@oem.example", "super_admin", None).await;
+    let dealer = common::dealer(&pool, "D001", "active").await;
+    common::user(&pool, "head@d001.example", "service_head", Some(dealer)).await;
+    let base = common::start(pool.clone()).await;
+    let root = common::signed_in(&base, "root@oem.example").await;
+    let head = common::signed_in(&base, "head@d001.example").await;
+    let visitor = common::client(&base);
+    let get = |client: &reqwest::Client, path: &str| {
+        let request = client.get(format!("{base}{path}"));
+        async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+
+    let (status, body) = get(&root, "/admin/users").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("head@d001.example"), "{body}");
+    assert_eq!(get(&visitor, "/login").await.0, 200);
+
+    // A record that is not there.
+    let missing = format!("/admin/users/{}", uuid::Uuid::nil());
+    let (status, body) = get(&root, &missing).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("could not be loaded"), "{body}");
+    // A list the user may not see.
+    let (status, body) = get(&head, "/admin/users").await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("root@oem.example"), "{body}");
+    // Our fault: the audit trail cannot be read (done behind the app's back).
+    sqlx::query("ALTER TABLE audit_logs RENAME TO audit_logs_away")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, body) = get(&root, "/admin/audit").await;
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("Something went wrong"), "{body}");
+    // Other pages are unaffected.
+    assert_eq!(get(&root, "/admin/users").await.0, 200);
+}

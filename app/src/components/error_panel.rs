@@ -5,6 +5,8 @@ use leptos::prelude::*;
 /// The fallback of every `<ErrorBoundary>`: what went wrong, in words, and a way to try again.
 #[component]
 pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::error::PageStatus::report_errors(errors.read_untracked().iter().map(|(_, e)| e));
     let messages = move || {
         errors
             .get()

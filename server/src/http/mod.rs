@@ -1,11 +1,12 @@
 //! The HTTP surface: Leptos pages and server functions, health endpoints, static files, and the
 //! middleware every request passes through (request ids, tracing, security headers, the plain-path
-//! check, same-origin check, client attribution, rate limits, authentication).
+//! check, same-origin check, client attribution, rate limits, authentication, page statuses).
 
 mod forms;
 mod gate;
 mod headers;
 pub mod limits;
+mod pages;
 
 use std::time::Duration;
 
@@ -51,6 +52,7 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Innermost first (axum layers wrap what came before).
+        .layer(middleware::from_fn(pages::page_status))
         .layer(middleware::from_fn(forms::server_fn_error_status))
         .layer(middleware::from_fn(forms::refused_form_round_trip))
         .layer(middleware::from_fn_with_state(
