@@ -24,6 +24,8 @@ const SOCKET_PORT: u16 = 5432;
 pub const SUPERUSER: &str = "postgres";
 /// Unix socket paths longer than this do not fit `sockaddr_un`.
 const MAX_SOCKET_PATH: usize = 100;
+/// How long a start waits for the processes of a crashed cluster to exit.
+const LEFTOVER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why the embedded cluster could not be used; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +127,7 @@ impl EmbeddedPostgres {
             pg.init().await?;
         }
         pg.write_settings()?;
+        pg.clear_stale_lock()?;
         if pg.is_running().await {
             tracing::info!("reusing the embedded PostgreSQL already running");
             pg.prepare_backups().await;
@@ -135,6 +138,7 @@ impl EmbeddedPostgres {
             std::fs::write(&log, b"").map_err(io(format!("creating {}", log.display())))?;
         }
         pg.give_away(&log)?;
+        pg.await_leftovers().await;
         pg.pg_tool("pg_ctl")
             .arg("start")
             .arg("-D")
@@ -143,7 +147,8 @@ impl EmbeddedPostgres {
             .arg(&log)
             .args(["-w", "-t", "60", "-s"])
             .run("pg_ctl start")
-            .await?;
+            .await
+            .map_err(|e| with_log_tail(e, &log))?;
         tracing::info!(socket = %pg.socket_dir.display(), "embedded PostgreSQL started");
         let pg = Self {
             started_here: true,
@@ -290,6 +295,58 @@ impl EmbeddedPostgres {
             .await
     }
 
+    /// Removes `postmaster.pid` and the socket's lock file when the process they name is not this
+    /// cluster's live postmaster. After a crash (`kill -9`, power loss, a container restart) they
+    /// stay; once the number is reused by another program, or the dead postmaster lingers as a
+    /// zombie (a container without an init that reaps), both `pg_ctl` and PostgreSQL take the
+    /// cluster for running and refuse to start it. A live postmaster of this cluster is never
+    /// touched.
+    fn clear_stale_lock(&self) -> Result<(), EmbeddedError> {
+        let locks = [
+            self.cluster_dir.join("postmaster.pid"),
+            self.socket_dir.join(format!(".s.PGSQL.{SOCKET_PORT}.lock")),
+        ];
+        for lock in locks {
+            let Ok(text) = std::fs::read_to_string(&lock) else {
+                continue;
+            };
+            let pid = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<i32>().ok());
+            if pid.is_some_and(|pid| !works_in(pid, &self.cluster_dir)) {
+                tracing::warn!(
+                    pid,
+                    lock = %lock.display(),
+                    "removing a stale lock file: the process it names is not this cluster's PostgreSQL"
+                );
+                std::fs::remove_file(&lock).map_err(io(format!("removing {}", lock.display())))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits (up to [`LEFTOVER_WAIT`]) for the processes of a crashed postmaster to exit: they do
+    /// once they notice it is gone, and PostgreSQL refuses to start while they hold its shared
+    /// memory.
+    async fn await_leftovers(&self) {
+        let deadline = tokio::time::Instant::now() + LEFTOVER_WAIT;
+        loop {
+            let left = processes_working_in(&self.cluster_dir);
+            if left.is_empty() {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    ?left,
+                    "processes of an earlier PostgreSQL are still running"
+                );
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     /// Whether the cluster's postmaster is up.
     pub async fn running(&self) -> bool {
         self.is_running().await
@@ -401,6 +458,54 @@ impl Tool {
             })
         }
     }
+}
+
+/// `err` with the last lines of PostgreSQL's log, which say why it did not start.
+fn with_log_tail(err: EmbeddedError, log: &Path) -> EmbeddedError {
+    let EmbeddedError::Command { command, detail } = err else {
+        return err;
+    };
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(8)..].join("\n");
+    EmbeddedError::Command {
+        command,
+        detail: format!("{detail}{} says:\n{tail}", log.display()),
+    }
+}
+
+/// Whether process `pid` is a live PostgreSQL process working in `cluster_dir` (PostgreSQL
+/// changes into its data directory). Where `/proc` cannot say, the process is taken to be one.
+fn works_in(pid: i32, cluster_dir: &Path) -> bool {
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    let Ok(stat) = std::fs::read_to_string(proc_dir.join("stat")) else {
+        // Gone (PostgreSQL sees that itself), or no /proc to ask.
+        return !Path::new("/proc/self").exists();
+    };
+    // `pid (comm) state ...`: the name is in parentheses and may itself hold spaces.
+    let Some((name, rest)) = stat.split_once('(').and_then(|(_, r)| r.rsplit_once(')')) else {
+        return true;
+    };
+    let zombie = rest.trim_start().starts_with(['Z', 'X']);
+    if zombie || name != "postgres" {
+        return false;
+    }
+    std::fs::read_link(proc_dir.join("cwd")).map_or(true, |cwd| cwd == cluster_dir)
+}
+
+/// The live PostgreSQL processes working in `cluster_dir`.
+fn processes_working_in(cluster_dir: &Path) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            // A zombie has no working directory, so it is not counted.
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"));
+            cwd.is_ok_and(|cwd| cwd == cluster_dir) && works_in(pid, cluster_dir)
+        })
+        .collect()
 }
 
 /// The socket directory: inside the data directory when the path fits a Unix socket address,
