@@ -47,39 +47,63 @@ impl Mailer {
     }
 }
 
-/// How long a claimed mail is reserved for the worker that claimed it; if that worker dies
-/// mid-send, another picks the mail up after this.
-const CLAIM_SECONDS: f64 = 300.0;
+/// How long a claim lasts: a mail is claimed with its round, and the lease is renewed just before
+/// it is sent. Longer than an SMTP exchange can take (its timeout is 20 s), so the mail cannot
+/// pass to another worker while it is being sent.
+const LEASE_SECONDS: f64 = 60.0;
 
 /// Delivers what is due now; returns how many mails were delivered.
 ///
-/// Mails are claimed in a short transaction (`SKIP LOCKED`, so several instances can run the
-/// worker), sent with no transaction open, and each outcome is recorded on its own: a slow SMTP
-/// server holds no locks, and one failure never re-sends the mails already delivered.
+/// Exactly once, as far as SMTP allows: a round claims its mails under a token of its own
+/// (`SKIP LOCKED`, so several instances can run the worker), renews the lease of each mail just
+/// before sending it and records the outcome only under that token, with no transaction open
+/// while talking to the SMTP server. A mail whose claim passed to another worker is skipped. The
+/// one window left is a crash between the SMTP server's acceptance and the record (milliseconds);
+/// a mail sent again after that carries the same `Message-ID` (`<outbox id@sender's domain>`),
+/// by which mail systems recognise a repeat.
 pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<usize> {
+    let round = uuid::Uuid::new_v4();
     let due = sqlx::query!(
-        r#"UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP + make_interval(secs => $2)
+        r#"UPDATE mail_outbox SET claim = $3, next_attempt_at = CURRENT_TIMESTAMP + make_interval(secs => $2)
             WHERE id IN (SELECT id FROM mail_outbox
                           WHERE sent_at IS NULL AND next_attempt_at <= CURRENT_TIMESTAMP
                           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
             RETURNING id, to_address, subject, body"#,
         BATCH,
-        CLAIM_SECONDS
+        LEASE_SECONDS,
+        round
     )
     .fetch_all(pool)
     .await?;
     let mut delivered = 0;
     for mail in due {
+        let renewed = sqlx::query!(
+            r#"UPDATE mail_outbox SET next_attempt_at = CURRENT_TIMESTAMP + make_interval(secs => $3)
+                WHERE id = $1 AND claim = $2 AND sent_at IS NULL"#,
+            mail.id,
+            round,
+            LEASE_SECONDS
+        )
+        .execute(pool)
+        .await?;
+        if renewed.rows_affected() == 0 {
+            // Its lease lapsed while earlier mails were sent, and another worker took it.
+            continue;
+        }
         let body = mail.body.unwrap_or_default();
         let result = match mailer {
             Mailer::DevMailbox => {
-                tracing::info!(to = %mail.to_address, subject = %mail.subject, "mail (no SMTP configured):\n{body}");
+                tracing::info!(id = %mail.id, to = %mail.to_address, subject = %mail.subject, "mail (no SMTP configured):\n{body}");
                 Ok("dev_mailbox")
             }
             Mailer::Smtp { transport, from } => {
-                send(transport, from, &mail.to_address, &mail.subject, &body)
-                    .await
-                    .map(|()| "smtp")
+                let message = Outgoing {
+                    id: mail.id,
+                    to: &mail.to_address,
+                    subject: &mail.subject,
+                    body: &body,
+                };
+                send(transport, from, message).await.map(|()| "smtp")
             }
         };
         match result {
@@ -87,10 +111,12 @@ pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<u
                 // Over SMTP the body is dropped once sent: it may hold a one-time link.
                 sqlx::query!(
                     r#"UPDATE mail_outbox SET sent_at = CURRENT_TIMESTAMP, delivery = $2::varchar, attempts = attempts + 1,
-                              body = CASE WHEN $2::varchar = 'smtp' THEN NULL ELSE body END, last_error = NULL
-                        WHERE id = $1"#,
+                              body = CASE WHEN $2::varchar = 'smtp' THEN NULL ELSE body END, last_error = NULL,
+                              claim = NULL
+                        WHERE id = $1 AND claim = $3"#,
                     mail.id,
-                    delivery
+                    delivery,
+                    round
                 )
                 .execute(pool)
                 .await?;
@@ -100,12 +126,13 @@ pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<u
                 tracing::warn!(id = %mail.id, "mail delivery failed, will retry: {err}");
                 // Waits 30 s, 1 min, 2 min, ... up to an hour between attempts.
                 sqlx::query!(
-                    r#"UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
+                    r#"UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, claim = NULL,
                               next_attempt_at = CURRENT_TIMESTAMP
                                 + make_interval(secs => LEAST(3600, 30 * power(2, LEAST(attempts, 12))))
-                        WHERE id = $1"#,
+                        WHERE id = $1 AND claim = $3"#,
                     mail.id,
-                    err.to_string()
+                    err.to_string(),
+                    round
                 )
                 .execute(pool)
                 .await?;
@@ -115,19 +142,31 @@ pub async fn deliver_pending(pool: &PgPool, mailer: &Mailer) -> anyhow::Result<u
     Ok(delivered)
 }
 
+/// One mail as it leaves.
+struct Outgoing<'a> {
+    id: uuid::Uuid,
+    to: &'a str,
+    subject: &'a str,
+    body: &'a str,
+}
+
+/// The `Message-ID` of outbox mail `id` sent by `from`: the same on every attempt.
+pub fn message_id(id: uuid::Uuid, from: &Mailbox) -> String {
+    format!("<{id}@{}>", from.email.domain())
+}
+
 async fn send(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     from: &Mailbox,
-    to: &str,
-    subject: &str,
-    body: &str,
+    mail: Outgoing<'_>,
 ) -> anyhow::Result<()> {
     let message = Message::builder()
         .from(from.clone())
-        .to(to.parse()?)
-        .subject(subject)
+        .to(mail.to.parse()?)
+        .subject(mail.subject)
+        .message_id(Some(message_id(mail.id, from)))
         .header(ContentType::TEXT_PLAIN)
-        .body(body.to_owned())?;
+        .body(mail.body.to_owned())?;
     transport.send(message).await?;
     Ok(())
 }

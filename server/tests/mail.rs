@@ -162,3 +162,76 @@ async fn mail_that_cannot_be_delivered_stays_queued_for_a_retry(pool: PgPool) {
     assert_eq!((attempts, sent), (1, None));
     assert!(body.is_some(), "kept until it is delivered");
 }
+
+/// Three workers at once, and the mails of a worker that died mid-round (claimed, lease lapsed):
+/// every queued mail reaches the SMTP server exactly once, each under its outbox id's Message-ID.
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn pending_mail_goes_out_exactly_once_across_workers_and_a_dead_one(pool: PgPool) {
+    const MAILS: i64 = 60;
+    let sink = start_sink();
+    sqlx::query(
+        "INSERT INTO mail_outbox (to_address, subject, body, created_at)
+         SELECT 'user' || n || '@example.com', 'Mail ' || n, 'Body ' || n,
+                CURRENT_TIMESTAMP - make_interval(secs => 100 - n)
+           FROM generate_series(1, $1) n",
+    )
+    .bind(MAILS)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // A worker claimed the first ten, then died before sending them; its lease has lapsed.
+    sqlx::query(
+        "UPDATE mail_outbox SET claim = gen_random_uuid(), next_attempt_at = CURRENT_TIMESTAMP - interval '1 second'
+          WHERE id IN (SELECT id FROM mail_outbox ORDER BY created_at LIMIT 10)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mailer = Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{}", sink.port)),
+        "One Aftersales <no-reply@oneaftersales.invalid>",
+    )
+    .unwrap();
+    let worker = |pool: PgPool, mailer: Mailer| async move {
+        let mut sent = 0;
+        loop {
+            let n = deliver_pending(&pool, &mailer).await.unwrap();
+            if n == 0 {
+                return sent;
+            }
+            sent += n;
+        }
+    };
+    let (a, b, c) = tokio::join!(
+        tokio::spawn(worker(pool.clone(), mailer.clone())),
+        tokio::spawn(worker(pool.clone(), mailer.clone())),
+        tokio::spawn(worker(pool.clone(), mailer.clone())),
+    );
+    let reported = a.unwrap() + b.unwrap() + c.unwrap();
+    assert_eq!(reported, MAILS as usize);
+
+    let ids: Vec<uuid::Uuid> =
+        sqlx::query_scalar("SELECT id FROM mail_outbox WHERE sent_at IS NOT NULL")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(ids.len(), MAILS as usize, "every mail is recorded as sent");
+    let mut seen: Vec<String> = received(&sink)
+        .iter()
+        .map(|raw| {
+            let mail = mailparse::parse_mail(raw.as_bytes()).unwrap();
+            mail.headers
+                .iter()
+                .find(|h| h.get_key().eq_ignore_ascii_case("Message-ID"))
+                .map(|h| h.get_value())
+                .expect("each mail has a Message-ID")
+        })
+        .collect();
+    seen.sort();
+    let mut expected: Vec<String> = ids
+        .iter()
+        .map(|id| format!("<{id}@oneaftersales.invalid>"))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected, "each mail once, under its outbox id");
+}
