@@ -19,7 +19,7 @@ export OAP_BENCH_ORIGIN="http://$ADDR"
 export OAP_BENCH_PASSWORD="soak-super-admin-password"
 
 scripts/bootstrap.sh bench
-cargo leptos build --release --split --precompress
+scripts/build-release.sh
 server="$root/target/release/server"
 
 stop_embedded=""
