@@ -148,11 +148,11 @@ if [ "$only" = all ] || [ "$only" = chain ]; then
 fi
 if [ "$only" = chain ]; then
   # The audit hash chain's cost: the same toggles with its trigger off (in the bench database only).
-  sql -c "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_chain"
+  # The rows written meanwhile have no place in the chain, so this database's chain is broken after.
+  sql -c "ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_chain, ALTER COLUMN seq DROP NOT NULL, ALTER COLUMN prev_hash DROP NOT NULL, ALTER COLUMN row_hash DROP NOT NULL"
   for clients in 1 16; do
     run "permission toggle (audited, chain off)" "$clients" scripts/bench/toggle.lua "http://$ADDR/api/admin/permissions/set"
   done
-  sql -c "ALTER TABLE audit_logs ENABLE TRIGGER audit_logs_chain"
 fi
 
 # PCC: 100,000 applications over the 500 bench dealers (the newest of each still open, the rest
