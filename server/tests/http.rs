@@ -102,8 +102,8 @@ async fn the_ping_server_function_answers_json_to_administrators_only(pool: PgPo
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn unknown_pages_and_unknown_modules_answer_404_with_a_page(pool: PgPool) {
     let dealer = common::dealer(&pool, "D1", "active").await;
-    common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
-    let base = common::start(pool).await;
+    let head = common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
+    let base = common::start(pool.clone()).await;
     let client = common::client(&base);
     common::sign_in(&client, &base, "head@dealer.example").await;
     for path in ["/no/such/page", "/modules/payroll"] {
@@ -114,6 +114,14 @@ async fn unknown_pages_and_unknown_modules_answer_404_with_a_page(pool: PgPool) 
             "{path}"
         );
     }
+    // A module the user has no permission on: its page, answering 403.
+    let refused = client
+        .get(format!("{base}/modules/pcc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    common::grant_all(&pool, head).await;
     let module = client
         .get(format!("{base}/modules/pcc"))
         .send()
