@@ -47,8 +47,10 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
 fi
 
 # cargo-leptos, exactly this version (0.3.11 needs a newer rustc).
+# opt-level 1: it installs in 10.5 minutes instead of 12.5 on two cores, and its own work per build
+# (splitting, minifying, compressing) was measured no slower that matters (8 s against 7 s).
 if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
 fi
 
 # wasm-bindgen-cli at exactly the version Cargo.lock pins (a mismatch breaks the WASM build).
