@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use server::db::backup::{self, Kind};
@@ -17,16 +16,11 @@ async fn a_restore_to_a_time_between_two_writes_keeps_the_first_and_not_the_seco
         backup::pgbackrest().is_some(),
         "pgBackRest is required (scripts/bootstrap.sh installs it)"
     );
-    let dir = tempfile::Builder::new()
-        .prefix("oap-backup-")
-        .tempdir()
-        .unwrap();
-    // As root the cluster runs as the `postgres` user, which must be able to enter the directory.
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::cluster_dir("oap-backup-");
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .unwrap();
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     sqlx::query("CREATE TABLE notes (note text)")
         .execute(&pool)
         .await
@@ -76,7 +70,7 @@ async fn a_restore_to_a_time_between_two_writes_keeps_the_first_and_not_the_seco
 
     let started = Instant::now();
     server::ops::restore(&pg, between).await.unwrap();
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     for _ in 0..300 {
         let recovering: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
             .fetch_one(&pool)
@@ -105,11 +99,7 @@ async fn a_restore_to_a_time_between_two_writes_keeps_the_first_and_not_the_seco
 
 #[tokio::test]
 async fn a_restore_refuses_a_time_before_every_backup() {
-    let dir = tempfile::Builder::new()
-        .prefix("oap-backup-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::cluster_dir("oap-backup-");
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! The embedded cluster keeps its data across restarts and is reachable only through its socket.
 
-use std::os::unix::fs::PermissionsExt;
+mod common;
 
 use server::db::{self, embedded::EmbeddedPostgres};
 
@@ -9,17 +9,12 @@ async fn the_embedded_cluster_keeps_data_across_a_restart() {
     let Some(_) = db::embedded::find_bin_dir(None) else {
         panic!("PostgreSQL server binaries are required (scripts/bootstrap.sh installs them)");
     };
-    let dir = tempfile::Builder::new()
-        .prefix("oap-embedded-")
-        .tempdir()
-        .unwrap();
-    // As root the cluster runs as the `postgres` user, which must be able to enter the directory.
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::cluster_dir("oap-embedded-");
 
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .unwrap();
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     sqlx::query("CREATE TABLE kept (note text)")
         .execute(&pool)
         .await
@@ -39,7 +34,7 @@ async fn the_embedded_cluster_keeps_data_across_a_restart() {
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .unwrap();
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     let note: String = sqlx::query_scalar("SELECT note FROM kept")
         .fetch_one(&pool)
         .await
@@ -62,15 +57,11 @@ async fn the_embedded_cluster_recovers_from_kill_9_and_a_stale_postmaster_pid() 
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
-    let dir = tempfile::Builder::new()
-        .prefix("oap-embedded-crash-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = common::cluster_dir("oap-embedded-crash-");
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .unwrap();
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     sqlx::query("CREATE TABLE kept (note text)")
         .execute(&pool)
         .await
@@ -102,7 +93,7 @@ async fn the_embedded_cluster_recovers_from_kill_9_and_a_stale_postmaster_pid() 
     let pg = EmbeddedPostgres::start(dir.path(), None, "postgres")
         .await
         .expect("the cluster starts again by itself");
-    let pool = db::pool(pg.connect_options("postgres"), 2).await.unwrap();
+    let pool = common::cluster_pool(&pg).await;
     let notes: Vec<String> = sqlx::query_scalar("SELECT note FROM kept ORDER BY note")
         .fetch_all(&pool)
         .await

@@ -35,6 +35,17 @@ impl Drop for Sink {
     }
 }
 
+impl Sink {
+    /// A mailer that delivers to this sink as `no-reply@oneaftersales.invalid`.
+    fn mailer(&self) -> Mailer {
+        Mailer::new(
+            Some(&format!("smtp://127.0.0.1:{}", self.port)),
+            "One Aftersales <no-reply@oneaftersales.invalid>",
+        )
+        .unwrap()
+    }
+}
+
 fn start_sink() -> Sink {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -93,11 +104,7 @@ async fn a_reset_link_goes_out_over_smtp_and_works(pool: PgPool) {
         .await
         .unwrap();
 
-    let mailer = Mailer::new(
-        Some(&format!("smtp://127.0.0.1:{}", sink.port)),
-        "One Aftersales <no-reply@oneaftersales.invalid>",
-    )
-    .unwrap();
+    let mailer = sink.mailer();
     assert_eq!(deliver_pending(&pool, &mailer).await.unwrap(), 1);
 
     let mails = received(&sink);
@@ -187,11 +194,7 @@ async fn pending_mail_goes_out_exactly_once_across_workers_and_a_dead_one(pool: 
     .execute(&pool)
     .await
     .unwrap();
-    let mailer = Mailer::new(
-        Some(&format!("smtp://127.0.0.1:{}", sink.port)),
-        "One Aftersales <no-reply@oneaftersales.invalid>",
-    )
-    .unwrap();
+    let mailer = sink.mailer();
     let worker = |pool: PgPool, mailer: Mailer| async move {
         let mut sent = 0;
         loop {

@@ -474,23 +474,43 @@ fn with_log_tail(err: EmbeddedError, log: &Path) -> EmbeddedError {
     }
 }
 
-/// Whether process `pid` is a live PostgreSQL process working in `cluster_dir` (PostgreSQL
-/// changes into its data directory). Where `/proc` cannot say, the process is taken to be one.
-fn works_in(pid: i32, cluster_dir: &Path) -> bool {
+/// What `/proc` says of a process.
+enum Process {
+    /// Gone, or there is no `/proc` to ask.
+    Unknown,
+    /// Something other than a live PostgreSQL process (another program, or a zombie).
+    Other,
+    /// A live PostgreSQL process, with its working directory when it may be read.
+    Postgres { cwd: Option<PathBuf> },
+}
+
+fn inspect(pid: i32) -> Process {
     let proc_dir = PathBuf::from(format!("/proc/{pid}"));
     let Ok(stat) = std::fs::read_to_string(proc_dir.join("stat")) else {
-        // Gone (PostgreSQL sees that itself), or no /proc to ask.
-        return !Path::new("/proc/self").exists();
+        return Process::Unknown;
     };
     // `pid (comm) state ...`: the name is in parentheses and may itself hold spaces.
     let Some((name, rest)) = stat.split_once('(').and_then(|(_, r)| r.rsplit_once(')')) else {
-        return true;
+        return Process::Unknown;
     };
     let zombie = rest.trim_start().starts_with(['Z', 'X']);
     if zombie || name != "postgres" {
-        return false;
+        return Process::Other;
     }
-    std::fs::read_link(proc_dir.join("cwd")).map_or(true, |cwd| cwd == cluster_dir)
+    Process::Postgres {
+        cwd: std::fs::read_link(proc_dir.join("cwd")).ok(),
+    }
+}
+
+/// Whether process `pid` is a live PostgreSQL process working in `cluster_dir` (PostgreSQL
+/// changes into its data directory). Where `/proc` cannot say, the process is taken to be one;
+/// a process that is gone is left to PostgreSQL, which sees that itself.
+fn works_in(pid: i32, cluster_dir: &Path) -> bool {
+    match inspect(pid) {
+        Process::Unknown => !Path::new("/proc/self").exists(),
+        Process::Other => false,
+        Process::Postgres { cwd } => cwd.is_none_or(|cwd| cwd == cluster_dir),
+    }
 }
 
 /// The live PostgreSQL processes working in `cluster_dir`.
@@ -501,9 +521,7 @@ fn processes_working_in(cluster_dir: &Path) -> Vec<i32> {
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|&pid| {
-            // A zombie has no working directory, so it is not counted.
-            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"));
-            cwd.is_ok_and(|cwd| cwd == cluster_dir) && works_in(pid, cluster_dir)
+            matches!(inspect(pid), Process::Postgres { cwd: Some(cwd) } if cwd == cluster_dir)
         })
         .collect()
 }

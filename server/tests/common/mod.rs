@@ -191,3 +191,19 @@ pub async fn no_mfa_required(pool: &PgPool) {
         .await
         .unwrap();
 }
+
+/// A new directory for an embedded cluster, which its OS user can enter (as root, PostgreSQL runs
+/// as `postgres`).
+pub fn cluster_dir(prefix: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+/// A small pool to the `postgres` database of embedded cluster `pg`.
+pub async fn cluster_pool(pg: &server::db::embedded::EmbeddedPostgres) -> PgPool {
+    server::db::pool(pg.connect_options("postgres"), 2)
+        .await
+        .unwrap()
+}
