@@ -22,6 +22,50 @@ pub const COUNT_CAP: i64 = 10_000;
 /// The longest search text accepted.
 pub const MAX_SEARCH: usize = 100;
 
+/// Where lists are downloaded: `{EXPORTS_PATH}/{list}.{csv|xlsx}?<the list's filters>`.
+pub const EXPORTS_PATH: &str = "/api/exports";
+
+/// A list that can be downloaded as a file, with the filters it is shown with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportList {
+    /// The users list.
+    Users,
+    /// The dealers list.
+    Dealers,
+    /// The audit trail.
+    Audit,
+    /// A module's records.
+    Module(crate::modules::Module),
+}
+
+impl ExportList {
+    /// The list's name in the download's URL.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ExportList::Users => "users",
+            ExportList::Dealers => "dealers",
+            ExportList::Audit => "audit",
+            ExportList::Module(m) => m.slug(),
+        }
+    }
+
+    /// The list a download's URL names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "users" => Some(ExportList::Users),
+            "dealers" => Some(ExportList::Dealers),
+            "audit" => Some(ExportList::Audit),
+            _ => crate::modules::Module::from_slug(name).map(ExportList::Module),
+        }
+    }
+
+    /// The download's URL in the format with extension `ext` (`csv`, `xlsx`), with the filters
+    /// `params` (`?a=b` or empty, without a cursor).
+    pub fn href(self, ext: &str, params: &str) -> String {
+        format!("{EXPORTS_PATH}/{}.{ext}{params}", self.name())
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -340,6 +384,22 @@ pub mod sql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_export_list_is_found_by_its_name() {
+        use crate::modules::Module;
+        let lists = [ExportList::Users, ExportList::Dealers, ExportList::Audit]
+            .into_iter()
+            .chain(Module::ALL.into_iter().map(ExportList::Module));
+        for list in lists {
+            assert_eq!(ExportList::from_name(list.name()), Some(list));
+        }
+        assert_eq!(ExportList::from_name("passwords"), None);
+        assert_eq!(
+            ExportList::Module(Module::DealerPcc).href("csv", "?status=submitted"),
+            "/api/exports/pcc.csv?status=submitted"
+        );
+    }
 
     #[test]
     fn totals_read_as_sentences_in_singular_plural_and_beyond_the_cap() {

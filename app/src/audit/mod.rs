@@ -167,6 +167,8 @@ keyed_enum! {
         SurveyForm = "survey_form",
         /// A survey period.
         SurveyPeriod = "survey_period",
+        /// The audit trail itself (its exports).
+        AuditLog = "audit_log",
     }
 }
 
@@ -189,6 +191,7 @@ impl AuditEntity {
             AuditEntity::TechnicalSurvey => "Technical awareness surveys",
             AuditEntity::SurveyForm => "Survey forms",
             AuditEntity::SurveyPeriod => "Survey periods",
+            AuditEntity::AuditLog => "Audit trail",
         }
     }
 

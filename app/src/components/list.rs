@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 use super::ErrorPanel;
 use crate::error::AppError;
-use crate::list::{Cursor, Page, describe_total};
+use crate::list::{Cursor, ExportList, Page, describe_total};
 
 /// A one-line message under a heading, announced to screen readers.
 #[component]
@@ -93,6 +93,9 @@ pub fn ListPage<T, R, V>(
     /// (so the filters and pager stay put). Lists of cards say `false`.
     #[prop(default = true)]
     scroll: bool,
+    /// The list as a download (every matching row, with the filters shown), if it has one.
+    #[prop(optional)]
+    export: Option<ExportList>,
     /// Draws the rows of a page (never called with none).
     rows: R,
 ) -> impl IntoView
@@ -111,6 +114,14 @@ where
             </div>
         })}
         {children()}
+        {export.map(|list| view! {
+            <p class="downloads">
+                "Download every matching row: "
+                <a href=move || list.href("csv", &params.get()) download>"CSV"</a>
+                " · "
+                <a href=move || list.href("xlsx", &params.get()) download>"Excel (XLSX)"</a>
+            </p>
+        })}
         <Transition fallback=move || view! { <p class="muted">{loading}</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors/> }>
                 {move || Suspend::new(async move {

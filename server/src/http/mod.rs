@@ -49,6 +49,7 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(app::modules::registrations::server::downloads::routes())
+        .merge(app::export::lists::routes())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Innermost first (axum layers wrap what came before).

@@ -8,15 +8,19 @@ use uuid::Uuid;
 
 use crate::admin::model::{AuditQuery, AuditRow};
 use crate::audit::AuditEntity;
+use crate::auth::authorize::Area;
 use crate::auth::server::Ctx;
 use crate::error::{AppError, FieldError};
+use crate::export::Cell;
+use crate::export::stream::ListExport;
 use crate::list::sql::{
     capped_count, contains_pattern, prefix_pattern, push_page_limit, split_page,
 };
 use crate::list::{Cursor, Page, TIMESTAMP_FORMAT, search_text};
 
+/// An audit row as the statement returns it.
 #[derive(sqlx::FromRow)]
-struct AuditDbRow {
+pub struct AuditDbRow {
     id: Uuid,
     created_at: Option<NaiveDateTime>,
     user_id: Option<Uuid>,
@@ -114,12 +118,11 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, f: &Filters) {
     }
 }
 
-/// One page of audit entries, newest first, keyset-paginated on (time, id).
-#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
-pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError> {
+/// The audit list's statement for `q`: columns, filters, newest-first order and position, with
+/// no page limit (the list adds one; the export takes every row). Checks the filters.
+fn statement(q: &AuditQuery) -> Result<QueryBuilder<Postgres>, AppError> {
     let f = filters(q)?;
     let after = q.after.as_ref().map(Cursor::datetime_parts).transpose()?;
-    let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT a.id, a.created_at, a.user_id, u.email::text AS actor_email, a.action::text AS action, \
          a.entity_type::text AS entity_type, a.entity_id, a.old_values, a.new_values, \
@@ -134,7 +137,16 @@ pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError>
             .push(")");
     }
     qb.push(" ORDER BY a.created_at DESC, a.id DESC");
+    Ok(qb)
+}
+
+/// One page of audit entries, newest first, keyset-paginated on (time, id).
+#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
+pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError> {
+    let f = filters(q)?;
+    let mut qb = statement(q)?;
     push_page_limit(&mut qb);
+    let mut tx = ctx.begin().await?;
     let rows: Vec<AuditDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| {
         Cursor::new(
@@ -168,4 +180,64 @@ pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError>
         next,
         total,
     })
+}
+
+/// The audit trail as a file: every entry the viewer would show for these filters, newest
+/// first, with the values before and after as JSON text.
+pub struct AuditExport(pub AuditQuery);
+
+impl ListExport for AuditExport {
+    type Row = AuditDbRow;
+
+    fn area(&self) -> Area {
+        Area::AuditLog
+    }
+
+    fn entity(&self) -> AuditEntity {
+        AuditEntity::AuditLog
+    }
+
+    fn name(&self) -> String {
+        "audit-trail".into()
+    }
+
+    fn sheet(&self) -> &'static str {
+        "Audit trail"
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        vec![
+            "Time (UTC)",
+            "Actor",
+            "Action",
+            "Entity",
+            "Entity id",
+            "Before",
+            "After",
+            "IP address",
+            "User agent",
+        ]
+    }
+
+    fn params(&self) -> String {
+        self.0.to_params(false)
+    }
+
+    fn statement(&self, _ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
+        statement(&self.0)
+    }
+
+    fn cells(&self, r: AuditDbRow) -> Vec<Cell> {
+        vec![
+            r.created_at.into(),
+            r.actor_email.into(),
+            r.action.into(),
+            r.entity_type.into(),
+            r.entity_id.map(|id| id.to_string()).into(),
+            r.old_values.map(|v| v.to_string()).into(),
+            r.new_values.map(|v| v.to_string()).into(),
+            r.ip_address.into(),
+            r.user_agent.into(),
+        ]
+    }
 }

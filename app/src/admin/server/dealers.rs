@@ -16,6 +16,8 @@ use crate::auth::server::session::{self, EndReason};
 use crate::dealers::{Brand, DealerStatus};
 use crate::email::Email;
 use crate::error::AppError;
+use crate::export::Cell;
+use crate::export::stream::ListExport;
 use crate::list::sql::{capped_count, contains_pattern, push_page_limit, split_page};
 use crate::list::{Cursor, Page, search_text};
 
@@ -46,12 +48,11 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, q: &DealerQuery, search: Option
     }
 }
 
-/// One page of dealers in code order (keyset on the unique code and the id).
-#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
-pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppError> {
+/// The dealers list's statement for `q`: columns, filters, code order and position, with no
+/// page limit (the list adds one; the export takes every row). Checks the filters.
+fn statement(q: &DealerQuery) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     let after = q.after.as_ref().map(Cursor::parts).transpose()?;
-    let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(DEALER_COLUMNS);
     push_filters(&mut qb, q, search.as_deref());
     if let Some((code, id)) = after {
@@ -62,10 +63,19 @@ pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppErro
             .push(")");
     }
     qb.push(" ORDER BY d.dealer_code, d.id");
+    Ok(qb)
+}
+
+/// One page of dealers in code order (keyset on the unique code and the id).
+#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
+pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppError> {
+    let mut qb = statement(q)?;
     push_page_limit(&mut qb);
+    let mut tx = ctx.begin().await?;
     let rows: Vec<DealerDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.dealer_code, r.id));
     let total = if q.after.is_none() {
+        let search = search_text("q", &q.search)?;
         Some(capped_count(&mut tx, |qb| push_filters(qb, q, search.as_deref())).await?)
     } else {
         None
@@ -78,8 +88,76 @@ pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppErro
     })
 }
 
+/// The dealers list as a file: every dealer the list would show for these filters, in code
+/// order.
+pub struct DealerExport(pub DealerQuery);
+
+impl ListExport for DealerExport {
+    type Row = DealerDbRow;
+
+    fn area(&self) -> Area {
+        Area::Dealers
+    }
+
+    fn entity(&self) -> AuditEntity {
+        AuditEntity::Dealer
+    }
+
+    fn name(&self) -> String {
+        "dealers".into()
+    }
+
+    fn sheet(&self) -> &'static str {
+        "Dealers"
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        vec![
+            "Code",
+            "Name",
+            "Brand",
+            "Status",
+            "Address",
+            "City",
+            "State",
+            "Country",
+            "Postal code",
+            "Phone",
+            "E-mail",
+            "Active users",
+        ]
+    }
+
+    fn params(&self) -> String {
+        self.0.to_params(false)
+    }
+
+    fn statement(&self, _ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
+        statement(&self.0)
+    }
+
+    fn cells(&self, row: DealerDbRow) -> Vec<Cell> {
+        let d = DealerRow::from(row);
+        vec![
+            d.dealer_code.into(),
+            d.dealer_name.into(),
+            d.brand.map(Brand::label).into(),
+            d.status.label().into(),
+            d.address.into(),
+            d.city.into(),
+            d.state.into(),
+            d.country.into(),
+            d.postal_code.into(),
+            d.phone.into(),
+            d.email.into(),
+            d.active_users.into(),
+        ]
+    }
+}
+
+/// A dealers list row as the statement returns it.
 #[derive(sqlx::FromRow)]
-struct DealerDbRow {
+pub struct DealerDbRow {
     id: Uuid,
     dealer_code: String,
     dealer_name: String,

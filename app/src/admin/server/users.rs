@@ -7,6 +7,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use crate::admin::model::{Explanation, UserDetail, UserQuery, UserRow, UserSort};
+use crate::audit::AuditEntity;
 use crate::auth::authorize::{
     Action, Actor, Area, Permissions, Scope, TargetUser, UserChange, authorize, roles_out_of_reach,
 };
@@ -15,11 +16,15 @@ use crate::auth::server::session;
 use crate::auth::server::{Ctx, Tx};
 use crate::dealers::DealerStatus;
 use crate::error::AppError;
+use crate::export::Cell;
+use crate::export::stream::ListExport;
 use crate::list::sql::{capped_count, contains_pattern, push_page_limit, split_page};
 use crate::list::{Cursor, Page, search_text};
+use crate::modules::Module;
 
+/// A users list row as the statement returns it.
 #[derive(sqlx::FromRow)]
-struct UserDbRow {
+pub struct UserDbRow {
     id: Uuid,
     email: String,
     name: String,
@@ -118,12 +123,11 @@ fn to_row(r: UserDbRow) -> UserRow {
     }
 }
 
-/// One page of the users list: keyset-paginated on the chosen order, so page 2,000 costs what
-/// page 1 costs.
-#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
-pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
+/// The users list's statement for `q`: columns, filters (never a user beyond the caller's
+/// reach), order and position, with no page limit (the list adds one; the export takes every
+/// row). Checks the filters.
+fn statement(ctx: &Ctx, q: &UserQuery) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
-    let dealer_filter = ctx.decision.dealer_filter;
     let hidden = roles_out_of_reach(ctx.actor.role);
     let (key, timestamp) = sort_key(q.sort);
     let (cmp, dir) = if q.descending {
@@ -136,25 +140,42 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
         .as_ref()
         .map(|c| c.sort_parts(timestamp))
         .transpose()?;
-    let mut tx = ctx.begin().await?;
     let mut qb = QueryBuilder::<Postgres>::new(USER_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));
-    push_filters(&mut qb, q, search.as_deref(), dealer_filter, hidden);
+    push_filters(
+        &mut qb,
+        q,
+        search.as_deref(),
+        ctx.decision.dealer_filter,
+        hidden,
+    );
     if let Some((after_key, after_id)) = after {
         let key_type = if timestamp { "timestamp" } else { "text" };
         qb.push(format_args!(" AND ({key}, u.id) {cmp} (CAST("))
-            .push_bind(after_key)
+            .push_bind(after_key.to_owned())
             .push(format_args!(" AS {key_type}), "))
             .push_bind(after_id)
             .push(")");
     }
     qb.push(format_args!(" ORDER BY {key} {dir}, u.id {dir}"));
+    Ok(qb)
+}
+
+/// One page of the users list: keyset-paginated on the chosen order, so page 2,000 costs what
+/// page 1 costs.
+#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
+pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
+    let mut qb = statement(ctx, q)?;
     push_page_limit(&mut qb);
+    let mut tx = ctx.begin().await?;
     let rows: Vec<UserDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| {
         Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
     });
     let total = if q.after.is_none() {
+        let search = search_text("q", &q.search)?;
+        let dealer_filter = ctx.decision.dealer_filter;
+        let hidden = roles_out_of_reach(ctx.actor.role);
         Some(
             capped_count(&mut tx, |qb| {
                 push_filters(qb, q, search.as_deref(), dealer_filter, hidden)
@@ -170,6 +191,77 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
         next,
         total,
     })
+}
+
+/// The users list as a file: every user the list would show for these filters, in its order,
+/// with their module rights spelled out.
+pub struct UserExport(pub UserQuery);
+
+impl ListExport for UserExport {
+    type Row = UserDbRow;
+
+    fn area(&self) -> Area {
+        Area::Users
+    }
+
+    fn entity(&self) -> AuditEntity {
+        AuditEntity::User
+    }
+
+    fn name(&self) -> String {
+        "users".into()
+    }
+
+    fn sheet(&self) -> &'static str {
+        "Users"
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        vec![
+            "E-mail",
+            "Name",
+            "Role",
+            "Dealer code",
+            "Dealer",
+            "Designation",
+            "Active",
+            "Two-factor",
+            "Last sign-in (UTC)",
+            "Created (UTC)",
+            "Module rights",
+        ]
+    }
+
+    fn params(&self) -> String {
+        self.0.to_params(false)
+    }
+
+    fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
+        statement(ctx, &self.0)
+    }
+
+    fn cells(&self, row: UserDbRow) -> Vec<Cell> {
+        let r = to_row(row);
+        let rights: Vec<String> = Module::ALL
+            .into_iter()
+            .filter(|m| !r.permissions.get(*m).is_empty())
+            .map(|m| format!("{}: {}", m.title(), r.permissions.get(m).describe()))
+            .collect();
+        let rights = rights.join("; ");
+        vec![
+            r.email.into(),
+            r.name.into(),
+            r.role.label().into(),
+            r.dealer_code.into(),
+            r.dealer_name.into(),
+            r.designation.into(),
+            r.is_active.into(),
+            r.mfa_enabled.into(),
+            r.last_login.into(),
+            r.created_at.into(),
+            rights.into(),
+        ]
+    }
 }
 
 /// One user as the lists show them.

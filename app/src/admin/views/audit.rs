@@ -11,6 +11,7 @@ use crate::admin::model::{AuditQuery, AuditRow, diff};
 use crate::audit::{AuditEntity, ChainState};
 use crate::components::ListPage;
 use crate::components::time::seconds;
+use crate::list::ExportList;
 use crate::list::{MAX_SEARCH, thousands};
 
 /// `/admin/audit`: who changed what, with each change shown field by field.
@@ -25,6 +26,7 @@ pub fn AuditPage() -> impl IntoView {
             title="Audit trail"
             nav=|| view! { <AdminTabs/> }
             path="/admin/audit"
+            export=ExportList::Audit
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()

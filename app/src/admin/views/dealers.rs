@@ -16,6 +16,7 @@ use crate::components::{ErrorPanel, Field, FormError, ListPage, SelectField, las
 use crate::dealers::{Brand, DealerStatus};
 use crate::email::MAX_EMAIL;
 use crate::error::AppError;
+use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
 
 /// `/admin/dealers`.
@@ -31,6 +32,7 @@ pub fn DealersPage() -> impl IntoView {
             nav=|| view! { <AdminTabs/> }
             new=("/admin/dealers/new", "New dealer")
             path="/admin/dealers"
+            export=ExportList::Dealers
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()

@@ -22,6 +22,7 @@ use crate::components::{
 };
 use crate::email::MAX_EMAIL;
 use crate::error::AppError;
+use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
 use crate::modules::Module;
 
@@ -38,6 +39,7 @@ pub fn UsersPage() -> impl IntoView {
             nav=|| view! { <AdminTabs/> }
             new=("/admin/users/new", "New user")
             path="/admin/users"
+            export=ExportList::Users
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()

@@ -11,7 +11,7 @@ use crate::list::Page;
 use crate::workflow::{StepDone, StepRequest};
 
 #[cfg(feature = "ssr")]
-use super::server::service;
+use super::server::{lists, service};
 #[cfg(feature = "ssr")]
 use crate::auth::authorize::{Action, Area};
 #[cfg(feature = "ssr")]
@@ -26,7 +26,7 @@ const AREA: Area = Area::Module(Module::DealerPcc);
 #[server(endpoint = "pcc/list", input = Json)]
 pub async fn list_pcc(query: PccQuery) -> Result<Page<PccRow>, AppError> {
     let ctx = admit(Action::View, AREA).await?;
-    service::list(&ctx, &query).await
+    lists::list(&ctx, &query).await
 }
 
 /// One application with its timeline and the steps the caller may take.

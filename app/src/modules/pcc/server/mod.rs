@@ -1,4 +1,6 @@
-//! The PCC module's server side: queries (`repo`) and use cases (`service`).
+//! The PCC module's server side: queries (`repo`), the list and its export (`lists`) and use
+//! cases (`service`).
 
+pub mod lists;
 pub mod repo;
 pub mod service;

@@ -8,15 +8,13 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::super::model::{Criteria, PccDetail, PccQuery, PccRow, PccSave, Saved};
+use super::super::model::{Criteria, PccDetail, PccSave, Saved};
 use super::super::workflow::{NUMBER_PREFIX, PccStatus, TRANSITIONS};
 use super::repo::{self, Locked, StepWrite};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::authorize::{Action, Area, Scope, authorize};
 use crate::auth::server::{Ctx, Tx};
 use crate::error::AppError;
-use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
-use crate::list::{Cursor, Page, check_range, search_text};
 use crate::live::LiveEvent;
 use crate::live::server::publish;
 use crate::modules::Module;
@@ -30,7 +28,7 @@ use crate::workflow::{
 };
 
 const MODULE: Module = Module::DealerPcc;
-const AREA: Area = Area::Module(MODULE);
+pub(super) const AREA: Area = Area::Module(MODULE);
 
 fn href(id: Uuid) -> String {
     format!("{}/{id}", MODULE.href())
@@ -70,50 +68,6 @@ fn record_event(l: &Locked, version: i32) -> LiveEvent {
 
 fn label(number: Option<&str>) -> String {
     number.map_or_else(|| "Draft".to_owned(), str::to_owned)
-}
-
-/// One page of applications.
-#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
-pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
-    let search = search_text("q", &q.search)?;
-    check_range(q.from, q.to)?;
-    let dealer_filter = ctx.decision.dealer_filter;
-    let (key, timestamp) = repo::sort_key(q.sort);
-    let after = q
-        .after
-        .as_ref()
-        .map(|c| c.sort_parts(timestamp))
-        .transpose()?;
-    let mut tx = ctx.begin().await?;
-    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(repo::LIST_COLUMNS);
-    qb.push(format_args!(", ({key})::text AS sort_key"));
-    repo::push_filters(
-        &mut qb,
-        q,
-        search.as_deref(),
-        dealer_filter,
-        repo::LIST_FROM,
-    );
-    push_keyset(&mut qb, key, "p.id", timestamp, q.ascending, after);
-    push_page_limit(&mut qb);
-    let rows: Vec<repo::ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
-    let total = if q.after.is_none() {
-        Some(
-            capped_count(&mut tx, |qb| {
-                repo::push_filters(qb, q, search.as_deref(), dealer_filter, repo::COUNT_FROM)
-            })
-            .await?,
-        )
-    } else {
-        None
-    };
-    tx.commit().await?;
-    Ok(Page {
-        rows: rows.into_iter().map(|r| r.row).collect(),
-        next,
-        total,
-    })
 }
 
 /// One application, its timeline, and what the caller may do with it now.

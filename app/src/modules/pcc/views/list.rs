@@ -14,6 +14,7 @@ use crate::components::time::minutes;
 use crate::components::{FormError, ListPage, last_error};
 use crate::dealers::Brand;
 use crate::error::AppError;
+use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
 use crate::live::use_live;
 use crate::modules::Module;
@@ -45,6 +46,7 @@ pub fn PccListPage() -> impl IntoView {
             title="Performance Center Program"
             nav=move || view! { <Lead user/> }
             path="/modules/pcc"
+            export=ExportList::Module(Module::DealerPcc)
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()

@@ -1,13 +1,19 @@
-//! The registrations list and the approval queue's part of it.
+//! The registrations list, the same rows as a file ([`RegExport`], from the list's own
+//! statement), and the approval queue's part of it.
 
+use sqlx::{Postgres, QueryBuilder};
 use tracing::instrument;
 
 use super::super::model::{EventKind, RegQuery, RegRow};
 use super::super::workflow::{RegStatus, TRANSITIONS};
 use super::repo;
 use super::service::{area, href, scope};
+use crate::audit::AuditEntity;
+use crate::auth::authorize::Area;
 use crate::auth::server::Ctx;
 use crate::error::AppError;
+use crate::export::Cell;
+use crate::export::stream::ListExport;
 use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, check_range, search_text};
 use crate::queue::{QueueItem, QueueQuery};
@@ -15,27 +21,25 @@ use crate::workflow::{Step, available};
 
 /// A list row and its sort key.
 #[derive(sqlx::FromRow)]
-struct ListRow {
+pub struct ListRow {
     #[sqlx(flatten)]
     row: RegRow,
     sort_key: String,
 }
 
-/// One page of a kind's registrations.
-#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id, kind = kind.key()))]
-pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
+/// A kind's list statement for `q`: columns, filters, order and position, with no page limit
+/// (the list adds one; the export takes every row). Checks the filters.
+fn statement(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     let dealer = search_text("dealer", &q.dealer)?;
     check_range(q.from, q.to)?;
-    let dealer_filter = ctx.decision.dealer_filter;
     let (key, timestamp) = repo::sort_key(q.sort);
     let after = q
         .after
         .as_ref()
         .map(|c| c.sort_parts(timestamp))
         .transpose()?;
-    let mut tx = ctx.begin().await?;
-    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(repo::row_columns(kind));
+    let mut qb = QueryBuilder::<Postgres>::new(repo::row_columns(kind));
     qb.push(format_args!(", ({key})::text AS sort_key"));
     qb.push(repo::row_from(kind));
     repo::push_filters(
@@ -44,13 +48,24 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
         q,
         search.as_deref(),
         dealer.as_deref(),
-        dealer_filter,
+        ctx.decision.dealer_filter,
     );
     push_keyset(&mut qb, key, "r.id", timestamp, q.ascending, after);
+    Ok(qb)
+}
+
+/// One page of a kind's registrations.
+#[instrument(skip(ctx, q), fields(actor = %ctx.actor.id, kind = kind.key()))]
+pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
+    let mut qb = statement(ctx, kind, q)?;
     push_page_limit(&mut qb);
+    let mut tx = ctx.begin().await?;
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
+        let search = search_text("q", &q.search)?;
+        let dealer = search_text("dealer", &q.dealer)?;
+        let dealer_filter = ctx.decision.dealer_filter;
         let from = format!(" FROM {} r", repo::cols(kind).table);
         Some(
             capped_count(&mut tx, |qb| {
@@ -75,6 +90,72 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
         next,
         total,
     })
+}
+
+/// A kind's registrations list as a file: every registration the list would show for these
+/// filters, in its order.
+pub struct RegExport(pub EventKind, pub RegQuery);
+
+impl ListExport for RegExport {
+    type Row = ListRow;
+
+    fn area(&self) -> Area {
+        area(self.0)
+    }
+
+    fn entity(&self) -> AuditEntity {
+        self.0.audit_entity()
+    }
+
+    fn name(&self) -> String {
+        self.0.module().slug().to_owned()
+    }
+
+    fn sheet(&self) -> &'static str {
+        "Registrations"
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        vec![
+            "Number",
+            "Dealer code",
+            "Dealer",
+            "Name",
+            "E-mail",
+            self.0.detail_label(),
+            "Event",
+            "Event date",
+            "Status",
+            "Waitlist position",
+            "Last changed (UTC)",
+        ]
+    }
+
+    fn params(&self) -> String {
+        self.1.to_params(false)
+    }
+
+    fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
+        statement(ctx, self.0, &self.1)
+    }
+
+    fn cells(&self, row: ListRow) -> Vec<Cell> {
+        let r = row.row;
+        let standing = r.standing().0;
+        vec![
+            r.number.into(),
+            r.dealer_code.into(),
+            r.dealer_name.into(),
+            r.person.into(),
+            r.email.into(),
+            r.detail.into(),
+            r.event_name.into(),
+            r.event_date.into(),
+            standing.into(),
+            r.waitlist_position.into(),
+            r.updated_at.into(),
+        ]
+    }
 }
 
 /// Seat holders awaiting confirmation that the caller may confirm, for the approval queue.

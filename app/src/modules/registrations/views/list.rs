@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use super::{Tabs, path};
 use crate::components::ListPage;
 use crate::components::time::minutes;
+use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
 use crate::live::use_live;
 use crate::modules::registrations::api::list_registrations;
@@ -38,6 +39,7 @@ pub fn RegList(kind: EventKind) -> impl IntoView {
                 )}</p>
             }
             path=base
+            export=ExportList::Module(kind.module())
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()

@@ -11,6 +11,7 @@ use super::{Tabs, current_user, score_text};
 use crate::auth::authorize::{Action, Area, Scope};
 use crate::components::time::minutes;
 use crate::components::{FormError, ListPage, last_error};
+use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
 use crate::live::use_live;
 use crate::modules::surveys::api::{StartResponse, list_periods, list_responses, open_periods};
@@ -45,6 +46,7 @@ pub fn ResponsesList(kind: SurveyKind) -> impl IntoView {
                 </Transition>
             }
             path=base
+            export=ExportList::Module(kind.module())
             page
             params=move || query.get().to_params(false)
             later=move || query.get().after.is_some()
