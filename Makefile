@@ -8,13 +8,16 @@ export SQLX_OFFLINE := true
 # wasm-opt comes from the npm package binaryen, installed under end2end/.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test bench soak bootstrap sqlx-prepare fmt lint clean-data
+.PHONY: help run demo test bench soak bootstrap sqlx-prepare fmt lint clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: ## Build (release, only when something changed) and serve the app at http://127.0.0.1:3000
 	@scripts/run.sh
+
+demo: ## Fill the `make run` database with a generated dealer network (DEMO_ARGS="--dealers 500 --records 100000")
+	@scripts/demo.sh $(DEMO_ARGS)
 
 test: ## Run every test and check (fmt, clippy, sqlx cache, unit, integration, end-to-end)
 	@scripts/test.sh

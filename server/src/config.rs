@@ -98,6 +98,34 @@ pub enum Command {
     /// Walk the whole audit chain and name the first entry changed, removed or inserted out of
     /// order (exit status 1 if there is one); the outcome shows in the audit viewer.
     AuditVerify,
+    /// Fill the database with a realistic, deterministic dealer network (dealers, staff, PCC
+    /// applications, events and registrations, survey responses, timelines, audit rows and
+    /// notifications). Refuses a database with real users unless told otherwise.
+    DemoData(DemoDataArgs),
+}
+
+/// Options of `demo-data`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoDataArgs {
+    /// Dealers to create.
+    #[arg(long, default_value_t = 200)]
+    pub dealers: u32,
+    /// Staff per dealer (service head, service manager, warranty manager, master technician, in
+    /// turn).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub users_per_dealer: u32,
+    /// Module records in all: PCC applications, registrations and survey responses.
+    #[arg(long, default_value_t = 20_000)]
+    pub records: u64,
+    /// The same seed (and day) writes the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The day the data leads up to (default: today), e.g. 2026-12-01.
+    #[arg(long)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Add demo data to a database that already holds real users or dealers.
+    #[arg(long)]
+    pub yes_add_to_existing: bool,
 }
 
 /// Options of `scratch-db`.

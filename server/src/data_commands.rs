@@ -1,8 +1,9 @@
 //! The data commands of the binary: `backup`, `backups`, `restore`, `export`, `import` and
-//! `audit-verify` (the work is in `server::ops`, `server::db::backup` and `app::audit::chain`).
+//! `audit-verify` and `demo-data` (the work is in `server::ops`, `server::db::backup`,
+//! `app::audit::chain` and `server::demo_data`).
 
 use anyhow::bail;
-use server::config::DbConfig;
+use server::config::{DbConfig, DemoDataArgs};
 use server::db::{self, Database};
 use server::ops;
 
@@ -127,4 +128,16 @@ pub async fn audit_verify(config: &DbConfig) -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// `demo-data`: migrates, then generates the dealer network `args` describes.
+pub async fn demo_data(config: &DbConfig, args: &DemoDataArgs) -> anyhow::Result<()> {
+    let database = Database::connect(config).await?;
+    let result = async {
+        db::migrate(&database.pool).await?;
+        server::demo_data::run(&database.pool, args).await
+    }
+    .await;
+    database.shutdown().await?;
+    result
 }

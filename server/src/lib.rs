@@ -4,6 +4,7 @@
 pub mod config;
 pub mod create_admin;
 pub mod db;
+pub mod demo_data;
 pub mod housekeeping;
 pub mod http;
 pub mod live;

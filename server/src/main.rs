@@ -40,6 +40,7 @@ async fn main() -> anyhow::Result<()> {
         Command::EmbeddedDb { action } => embedded_db(&cli.db, action).await,
         Command::ScratchDb(args) => scratch_db(&cli.db, args).await,
         Command::AuditVerify => data_commands::audit_verify(&cli.db).await,
+        Command::DemoData(args) => data_commands::demo_data(&cli.db, &args).await,
         Command::Backup { full } => data_commands::backup(&cli.db, full).await,
         Command::Backups => data_commands::backups(&cli.db).await,
         Command::Restore { to } => data_commands::restore(&cli.db, &to).await,
