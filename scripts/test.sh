@@ -99,6 +99,10 @@ printf '%s\n' "$OAP_E2E_PCC_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server cre
 export OAP_E2E_EVENTS_ADMIN_EMAIL="e2e.events@oneaftersales.com" OAP_E2E_EVENTS_ADMIN_PASSWORD="e2e-events-officer-password"
 printf '%s\n' "$OAP_E2E_EVENTS_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
   --email "$OAP_E2E_EVENTS_ADMIN_EMAIL" --name "Esha Events" --role manufacturer_admin --password-stdin >/dev/null
+# And the administrator of the home-page journey, who also sets up its dealer.
+export OAP_E2E_HOME_ADMIN_EMAIL="e2e.home@oneaftersales.com" OAP_E2E_HOME_ADMIN_PASSWORD="e2e-home-admin-password"
+printf '%s\n' "$OAP_E2E_HOME_ADMIN_PASSWORD" | DATABASE_URL="$e2e_url" server create-admin \
+  --email "$OAP_E2E_HOME_ADMIN_EMAIL" --name "Hari Home" --role manufacturer_admin --password-stdin >/dev/null
 # The seed's super admin, as the server creates it on first start (the server does so only while no
 # super admin exists, and the surveys journey's super admin below would otherwise be the first).
 printf '%s\n' "e2e-super-admin-password" | DATABASE_URL="$e2e_url" server create-admin \

@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod export;
+pub mod home;
 pub mod list;
 pub mod live;
 #[cfg(feature = "ssr")]
@@ -37,10 +38,10 @@ use leptos_router::path;
 use auth::views::LoginPage;
 use components::AppLayout;
 use leptos_router::Lazy;
-use pages::{HomePage, NotFound};
+use pages::NotFound;
 use routes::{
     AccountRoute, AuditRoute, DashboardRoute, DealerEditRoute, DealerNewRoute, DealersRoute,
-    DevMailboxRoute, ForgotPasswordRoute, MfaChallengeRoute, MfaSetupRoute, ModuleRoute,
+    DevMailboxRoute, ForgotPasswordRoute, HomeRoute, MfaChallengeRoute, MfaSetupRoute, ModuleRoute,
     NotificationsRoute, PccListRoute, PccRecordRoute, PermissionsRoute, QueueRoute,
     ResetPasswordRoute, SessionsRoute, SettingsRoute, StatusRoute, TemplatesRoute, UserEditRoute,
     UserNewRoute, UsersRoute,
@@ -83,7 +84,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <AppLayout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
                     <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
                     <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
                     <Route path=path!("/modules/:slug/*rest") view={Lazy::<ModuleRoute>::new()}/>

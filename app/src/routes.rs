@@ -1,6 +1,6 @@
 //! Pages served as lazy routes: their code is split out of the WASM every visitor downloads
-//! (`cargo leptos --split`) and fetched the first time someone opens one. The sign-in page and the
-//! home page stay in the first bundle; the modules, the queue, administration, the status page and
+//! (`cargo leptos --split`) and fetched the first time someone opens one. The sign-in page stays in
+//! the first bundle; the home page (by role, with its charts), the modules, the queue, administration, the status page and
 //! the account, two-factor and password pages are fetched on demand. Every module but PCC is one
 //! route (`/modules/:slug/*rest`) whose page reads the rest of the path itself, so a new module
 //! adds no route code to the first bundle.
@@ -13,6 +13,7 @@ use crate::auth::views::{
     AccountPage, DevMailboxPage, ForgotPasswordPage, MfaChallengePage, MfaSetupPage,
     ResetPasswordPage, SessionsPage,
 };
+use crate::home::views::HomeDashboardPage;
 use crate::modules::pcc::views::{PccListPage, PccRecordPage};
 use crate::notifications::views::NotificationsPage;
 use crate::pages::ModulePage;
@@ -43,6 +44,7 @@ macro_rules! lazy_routes {
 }
 
 lazy_routes! {
+    HomeRoute("/") => HomeDashboardPage,
     DashboardRoute("/admin") => DashboardPage,
     UsersRoute("/admin/users") => UsersPage,
     UserNewRoute("/admin/users/new") => UserNewPage,

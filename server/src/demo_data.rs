@@ -33,7 +33,7 @@ use fake::faker::name::en::{FirstName, LastName};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, ConnectOptions, PgConnection, PgPool};
 
 /// A statement with its arguments bound (owned, so batches can rebind them).
 type Query = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
@@ -128,7 +128,13 @@ pub async fn run(pool: &PgPool, args: &DemoDataArgs) -> anyhow::Result<()> {
         i64::from(args.users_per_dealer),
         args.records as i64,
     );
-    let mut conn = pool.acquire().await?;
+    // One connection of its own (the session's helper functions live on it), without the pool's
+    // slow-statement warnings: every batch here is a slow statement by design.
+    let mut conn = (*pool.connect_options())
+        .clone()
+        .disable_statement_logging()
+        .connect()
+        .await?;
     check_target(&mut conn, args.seed, args.yes_add_to_existing).await?;
     let started = Instant::now();
     let bar = ProgressBar::new(plan.rows());
@@ -153,7 +159,7 @@ pub async fn run(pool: &PgPool, args: &DemoDataArgs) -> anyhow::Result<()> {
     g.surveys(&mut conn).await?;
     g.audit_and_notifications(&mut conn).await?;
     bar.set_message("analysing");
-    sqlx::raw_sql("ANALYZE").execute(&mut *conn).await?;
+    sqlx::raw_sql("ANALYZE").execute(&mut conn).await?;
     bar.finish_with_message("done");
     let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM dealers WHERE dealer_code LIKE $1),
@@ -167,7 +173,7 @@ pub async fn run(pool: &PgPool, args: &DemoDataArgs) -> anyhow::Result<()> {
     )
     .bind(format!("DEMO{}-%", args.seed))
     .bind(format!("%{}", g.domain_tail()))
-    .fetch_one(&mut *conn)
+    .fetch_one(&mut conn)
     .await?;
     println!(
         "Generated in {:.1} s: {} dealers, {} users, {} PCC applications, {} registrations, {} survey responses.",

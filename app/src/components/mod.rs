@@ -1,5 +1,6 @@
 //! Shared UI pieces.
 
+pub mod chart;
 mod error_panel;
 mod form;
 mod hooks;

@@ -1,27 +1,22 @@
-//! `/`: the starting point, one card per module.
+//! The module cards: one per business module, leading to it (on the home page, under what needs
+//! the user).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::modules::Module;
 
-/// The home page.
+/// One card per module.
 #[component]
-pub fn HomePage() -> impl IntoView {
+pub fn ModuleCards() -> impl IntoView {
     view! {
-        <Title text="Home"/>
-        <h1>"One Aftersales Platform"</h1>
-        <p class="lead">
-            "The aftersales portal for the dealer network: programme applications, event registrations and surveys in one place."
-        </p>
         <ul class="module-cards">
             {Module::ALL
                 .into_iter()
                 .map(|m| {
                     view! {
                         <li class="card">
-                            <h2><A href=m.href()>{m.title()}</A></h2>
+                            <h3><A href=m.href()>{m.title()}</A></h3>
                             <p>{m.summary()}</p>
                         </li>
                     }

@@ -4,6 +4,6 @@ mod home;
 mod module_page;
 mod not_found;
 
-pub use home::HomePage;
+pub use home::ModuleCards;
 pub use module_page::ModulePage;
 pub use not_found::NotFound;

@@ -194,6 +194,20 @@ pub const EMAIL_DECISIONS: Setting = Setting {
     kind: SettingKind::Switch { default: false },
 };
 
+/// How long a record may wait for a decision before the approvers' home counts it as late.
+pub const QUEUE_TARGET_HOURS: Setting = Setting {
+    category: "workflow",
+    key: "decision_target_hours",
+    label: "Decision target",
+    description: "Approvers' home pages count records waiting longer than this many hours as past the target.",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 720,
+        default: 48,
+        unit: "hours",
+    },
+};
+
 /// Whether survey reminders also go out by e-mail.
 pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
     category: "notifications",
@@ -204,7 +218,7 @@ pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
 };
 
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 12] = [
+pub const CATALOGUE: [Setting; 13] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -217,6 +231,7 @@ pub const CATALOGUE: [Setting; 12] = [
     BACKUP_RETENTION_DAYS,
     EMAIL_DECISIONS,
     EMAIL_SURVEY_REMINDERS,
+    QUEUE_TARGET_HOURS,
 ];
 
 /// Roles as stored: keys separated by commas, in [`Role::ALL`] order.
