@@ -44,6 +44,10 @@ use crate::config::DemoDataArgs;
 pub const DEMO_PASSWORD: &str = "Demo-Portal-2026!";
 /// Rows written per statement.
 const BATCH: i64 = 50_000;
+/// Audit rows written per statement: the chain's trigger rewrites its one head row for each, and
+/// the versions of that row pile up within a transaction, so a statement's cost grows with the
+/// square of its rows.
+const AUDIT_BATCH: i64 = 2_000;
 
 /// How many of each thing a run writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +90,13 @@ impl Plan {
         }
     }
 
+    /// The rows the progress bar counts: people, records (survey slots, of which a share is
+    /// taken), and an audit row per record.
     fn rows(&self) -> u64 {
+        let people = self.dealers * (self.users_per_dealer + 1) + self.reviewers;
+        let slots = self.dealers * (PAST_QUARTERS + 1) * 3;
         let records = self.pcc + self.api + self.mt + self.survey_budget * 3;
-        // Records, their history (about three steps each) and audit rows; people.
-        (records * 5 + self.dealers * (self.users_per_dealer + 1)) as u64
+        (people + self.pcc + self.api + self.mt + slots + records) as u64
     }
 }
 
@@ -255,21 +262,21 @@ impl Generator {
         Ok(())
     }
 
-    /// Runs `sql` for `1..=total` in batches of [`BATCH`] (`$1`, `$2`: the batch's first and last
-    /// row), advancing the bar by `weight` per row.
+    /// Runs `sql` for `1..=total` in batches of `batch` rows (`$1`, `$2`: the batch's first and last
+    /// row), each its own transaction, advancing the bar by its rows.
     async fn batches(
         &self,
         conn: &mut PgConnection,
         message: &'static str,
         total: i64,
-        weight: u64,
+        batch: i64,
         sql: &str,
         bind: impl Fn(Query) -> Query,
     ) -> anyhow::Result<()> {
         self.bar.set_message(message);
         let mut from = 1;
         while from <= total {
-            let to = (from + BATCH - 1).min(total);
+            let to = (from + batch - 1).min(total);
             let q = sqlx::query(AssertSqlSafe(sql.to_owned()))
                 .bind(from)
                 .bind(to);
@@ -277,7 +284,7 @@ impl Generator {
                 .execute(&mut *conn)
                 .await
                 .with_context(|| format!("{message} (rows {from} to {to})"))?;
-            self.bar.inc((to - from + 1) as u64 * weight);
+            self.bar.inc((to - from + 1) as u64);
             from = to + 1;
         }
         Ok(())
@@ -290,7 +297,7 @@ impl Generator {
             conn,
             "dealers",
             self.plan.dealers,
-            1,
+            BATCH,
             include_str!("demo_data/dealers.sql"),
             |q| {
                 q.bind(seed)
@@ -307,7 +314,7 @@ impl Generator {
             conn,
             "dealer staff",
             staff,
-            1,
+            BATCH,
             include_str!("demo_data/users.sql"),
             |q| {
                 q.bind(seed)
@@ -324,7 +331,7 @@ impl Generator {
             conn,
             "reviewers",
             self.plan.reviewers,
-            1,
+            BATCH,
             include_str!("demo_data/reviewers.sql"),
             |q| {
                 q.bind(seed)
@@ -352,7 +359,7 @@ impl Generator {
             conn,
             "PCC applications",
             plan.pcc,
-            2,
+            BATCH,
             include_str!("demo_data/pcc.sql"),
             |q| {
                 q.bind(seed)
@@ -385,7 +392,7 @@ impl Generator {
             (&MT, plan.mt, plan.mt_meets),
         ] {
             let sql = cols.statement(include_str!("demo_data/registrations.sql"));
-            self.batches(conn, "registrations", total, 2, &sql, |q| {
+            self.batches(conn, "registrations", total, BATCH, &sql, |q| {
                 q.bind(seed)
                     .bind(today)
                     .bind(plan.dealers)
@@ -419,7 +426,7 @@ impl Generator {
             ("technical", "technical_surveys", "TAS"),
         ] {
             let sql = include_str!("demo_data/surveys.sql").replace("{table}", table);
-            self.batches(conn, "survey responses", slots, 2, &sql, |q| {
+            self.batches(conn, "survey responses", slots, BATCH, &sql, |q| {
                 q.bind(seed)
                     .bind(today)
                     .bind(plan.dealers)
@@ -441,13 +448,26 @@ impl Generator {
     async fn audit_and_notifications(&self, conn: &mut PgConnection) -> anyhow::Result<()> {
         self.bar.set_message("audit trail");
         let pattern = format!("DEMO{}-%", self.seed);
-        sqlx::query(include_str!("demo_data/audit.sql"))
+        sqlx::query(include_str!("demo_data/audit_plan.sql"))
             .bind(&pattern)
             .execute(&mut *conn)
             .await
-            .context("audit trail")?;
-        let records = self.plan.pcc + self.plan.api + self.plan.mt + self.plan.survey_budget * 3;
-        self.bar.inc(records as u64);
+            .context("audit plan")?;
+        let planned: i64 = sqlx::query_scalar("SELECT count(*) FROM demo_audit")
+            .fetch_one(&mut *conn)
+            .await?;
+        self.batches(
+            conn,
+            "audit trail",
+            planned,
+            AUDIT_BATCH,
+            include_str!("demo_data/audit.sql"),
+            |q| q,
+        )
+        .await?;
+        sqlx::raw_sql("DROP TABLE demo_audit")
+            .execute(&mut *conn)
+            .await?;
         self.bar.set_message("notifications");
         sqlx::query(include_str!("demo_data/notifications.sql"))
             .bind(&pattern)

@@ -1,6 +1,6 @@
--- One audit row per generated record ($1: the dealers' code pattern): its latest step, in time
--- order, so the tamper-evident chain (its trigger hashes each row onto the one before) follows
--- the timeline.
+-- Audit rows $1..$2 of the plan (audit_plan.sql): one per generated record, its latest step, in
+-- time order, so the tamper-evident chain (its trigger hashes each row onto the one before)
+-- follows the timeline.
 INSERT INTO audit_logs (id, user_id, action, entity_type, entity_id, old_values, new_values, ip_address, user_agent,
                         created_at)
 SELECT md5('audit:' || h.id)::uuid, h.actor_id,
@@ -12,8 +12,6 @@ SELECT md5('audit:' || h.id)::uuid, h.actor_id,
          || '.' || (get_byte(decode(md5(h.id::text), 'hex'), 2)),
        'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 (demo data)',
        h.created_at
-  FROM (SELECT DISTINCT ON (rh.record_id) rh.*
-          FROM record_history rh
-         WHERE rh.dealer_id = ANY(ARRAY(SELECT id FROM dealers WHERE dealer_code LIKE $1))
-         ORDER BY rh.record_id, rh.created_at DESC) h
- ORDER BY h.created_at, h.id;
+  FROM demo_audit h
+ WHERE h.n BETWEEN $1 AND $2
+ ORDER BY h.n;
