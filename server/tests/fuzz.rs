@@ -116,6 +116,7 @@ fn sample(ty: &str, text: &Value) -> Value {
         "String" | "Option<String>" | "Option<Cursor>" => text.clone(),
         "Uuid" | "Option<Uuid>" => nil,
         "i32" | "Option<i32>" => json!(1),
+        "Option<NaiveDate>" => json!("2026-01-01"),
         "bool" => json!(false),
         "Vec<Uuid>" => json!([nil]),
         "SurveyKind" => json!("workshop"),
@@ -152,6 +153,7 @@ fn is_text(ty: &str) -> bool {
             | "Option<Uuid>"
             | "i32"
             | "Option<i32>"
+            | "Option<NaiveDate>"
             | "bool"
             | "Vec<Uuid>"
             | "SurveyKind"
