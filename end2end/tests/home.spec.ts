@@ -46,8 +46,8 @@ test("an administrator lands on the network's figures and the queue by age", asy
   await signIn(admin, ADMIN, ADMIN_PASSWORD);
   await enrolTotp(admin);
   await home(admin);
-  await expect(admin.getByRole("heading", { level: 2, name: "The network" })).toBeVisible();
-  await expect(admin.getByRole("heading", { level: 2, name: "Your queue" })).toBeVisible();
+  await expect(admin.getByRole("heading", { level: 2, name: "The network", exact: true })).toBeVisible();
+  await expect(admin.getByRole("heading", { level: 2, name: "Your queue", exact: true })).toBeVisible();
   await expect(admin.getByText(/past the target/).first()).toBeVisible();
 
   // A chart is a figure with a caption, a picture named like it, and its numbers as a table.
@@ -73,8 +73,8 @@ test("a dealer's service head lands on what needs them, and nothing of the netwo
   await setUpDealer(admin, DEALER, dealer, "home-motors-head-password-1");
   await home(dealer);
   await expect(dealer.getByRole("heading", { level: 2, name: /Needs you now/ })).toBeVisible();
-  await expect(dealer.getByRole("heading", { level: 2, name: "The network" })).toHaveCount(0);
-  await expect(dealer.getByRole("heading", { level: 2, name: "Your queue" })).toHaveCount(0);
+  await expect(dealer.getByRole("heading", { level: 2, name: "The network", exact: true })).toHaveCount(0);
+  await expect(dealer.getByRole("heading", { level: 2, name: "Your queue", exact: true })).toHaveCount(0);
   const scores = dealer.getByRole("region", { name: "Your scores and the network's" });
   await expect(scores.getByRole("row")).toHaveCount(4);
 
