@@ -87,6 +87,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view={Lazy::<HomeRoute>::new()}/>
                     <Route path=path!("/modules/pcc") view={Lazy::<PccListRoute>::new()}/>
                     <Route path=path!("/modules/pcc/:id") view={Lazy::<PccRecordRoute>::new()}/>
+                    // A module's own page has no rest; the server's router (axum) matches a wildcard
+                    // only with at least one segment, so it needs a route of its own.
+                    <Route path=path!("/modules/:slug") view={Lazy::<ModuleRoute>::new()}/>
                     <Route path=path!("/modules/:slug/*rest") view={Lazy::<ModuleRoute>::new()}/>
                     <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()}/>
                     <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()}/>

@@ -135,6 +135,17 @@ async fn unknown_pages_and_unknown_modules_answer_404_with_a_page(pool: PgPool) 
             .unwrap()
             .contains("Performance Center Program")
     );
+    // The other modules' pages, loaded in full (a link followed before the page hydrated): the
+    // page itself, with the nonce policy its scripts need.
+    for path in ["/modules/warranty-survey", "/modules/mt-meets"] {
+        let page = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("'nonce-"), "{path}: {csp}");
+    }
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
