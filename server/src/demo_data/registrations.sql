@@ -1,12 +1,14 @@
 -- {module} registrations $1..$2 of seed $3 (anchor day $4; $5 dealers, $6 users per dealer, $7
 -- events, pools $8 first and $9 last names, $10 reviewers), with their timelines: attended or not
--- for past events, registered or confirmed for coming ones, a tenth withdrawn.
+-- for past events, registered or confirmed for coming ones, a tenth withdrawn. Registrations are
+-- at least four days old, so their confirmations and withdrawals (two and three days later) are
+-- never in the future.
 WITH base AS (
   SELECT k, 1 + pg_temp.h('{kind}-dealer', k) % $5 AS di, ev.id AS event_id, ev.name, ev.event_date, ev.location,
          pg_temp.pick($8, '{kind}-first', k) AS f, pg_temp.pick($9, '{kind}-last', k) AS l,
          pg_temp.h('{kind}-status', k) % 100 AS roll,
          pg_temp.uid('reviewer', 1 + pg_temp.h('{kind}-reviewer', k) % $10) AS reviewer,
-         LEAST(ev.event_date - (10 + pg_temp.h('{kind}-ahead', k) % 50)::int, $4::date)
+         LEAST(ev.event_date - (10 + pg_temp.h('{kind}-ahead', k) % 50)::int, $4::date - 4)
            + make_interval(hours => (9 + pg_temp.h('{kind}-hour', k) % 8)::int) AS registered
     FROM generate_series($1::bigint, $2::bigint) k
     JOIN events ev ON ev.id = pg_temp.uid('{kind}-event', 1 + (k - 1) % $7)
