@@ -22,6 +22,7 @@ use crate::auth::server::access::begin_as;
 use crate::dealers::Brand;
 use crate::error::AppError;
 use crate::modules::Module;
+use crate::modules::pcc::workflow::PccStatus;
 use crate::modules::registrations::model::EventKind;
 use crate::modules::surveys::model::SurveyKind;
 use crate::queue::{QUEUE_MAX, QueueQuery};
@@ -122,7 +123,7 @@ async fn dealer_home(visit: &Visit, actor: &Actor) -> Result<DealerHome, AppErro
             .await?;
     let mut todos = Vec::new();
     if may(Action::View, Module::DealerPcc) {
-        let open: Vec<(Uuid, Option<String>, String)> = sqlx::query_as(
+        let open: Vec<(Uuid, Option<String>, PccStatus)> = sqlx::query_as(
             "SELECT id, application_number, status FROM dealer_pcc
               WHERE dealer_id = $1 AND status IN ('draft', 'revision_requested') ORDER BY updated_at",
         )
@@ -130,7 +131,7 @@ async fn dealer_home(visit: &Visit, actor: &Actor) -> Result<DealerHome, AppErro
         .fetch_all(&mut *tx)
         .await?;
         for (id, number, status) in open {
-            let text = if status == "draft" {
+            let text = if status == PccStatus::Draft {
                 "Your PCC application is a draft: complete it and submit it.".to_owned()
             } else {
                 format!(

@@ -139,9 +139,7 @@ impl EmbeddedPostgres {
         }
         pg.give_away(&log)?;
         pg.await_leftovers().await;
-        // Again: a postmaster killed a moment ago may still have been dying at the first look
-        // (alive, so its lock stayed); now it is gone or a zombie, which PostgreSQL would still
-        // take for a running postmaster.
+        // Again: a postmaster killed a moment ago was maybe still dying at the first look.
         pg.clear_stale_lock()?;
         pg.pg_tool("pg_ctl")
             .arg("start")
