@@ -140,6 +140,53 @@ async fn each_role_lands_on_what_needs_them(pool: PgPool) {
     .await
     .unwrap();
     assert_eq!(counted, expected);
+    // The PCC decisions agree with the history they summarise.
+    let (approved, rejected, median): (i64, i64, Option<f64>) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE d.step = 'approve'), count(*) FILTER (WHERE d.step = 'reject'),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - s.at) / 3600)
+           FROM record_history d
+           LEFT JOIN LATERAL (SELECT max(created_at) AS at FROM record_history s
+                               WHERE s.record_id = d.record_id AND s.step IN ('submit', 'resubmit')
+                                 AND s.created_at <= d.created_at) s ON true
+          WHERE d.module = 'dealer_pcc' AND d.step IN ('approve', 'reject')
+            AND d.created_at >= CURRENT_DATE - 364 AND d.created_at < CURRENT_DATE + 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(approved + rejected > 0, "{n}");
+    assert_eq!(
+        (n["approved"].as_i64(), n["rejected"].as_i64()),
+        (Some(approved), Some(rejected))
+    );
+    let shown = n["median_decision_hours"].as_f64().unwrap();
+    assert!(
+        (shown - median.unwrap()).abs() < 1e-6,
+        "{shown} vs {median:?}"
+    );
+
+    // A submission written now (one row, as a workflow step writes it) counts at once.
+    sqlx::query(
+        "INSERT INTO record_history (module, record_id, dealer_id, step, from_status, to_status, actor_name)
+         SELECT 'dealer_pcc', id, dealer_id, 'submit', 'draft', 'pending', 'Test' FROM dealer_pcc LIMIT 1",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (_, h) = home(&reviewer, &base, &[]).await;
+    let recounted: i64 = h["network"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| {
+            m["per_module"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+        })
+        .sum();
+    assert_eq!(recounted, counted + 1);
     assert!(!n["events"].as_array().unwrap().is_empty());
     assert!(!n["scores"].as_array().unwrap().is_empty());
 

@@ -354,15 +354,15 @@ async fn network_home(
     let end = (to + Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default();
-    // Submissions: a submit (PCC, surveys) or a registration.
+    // Submissions per month and the PCC decisions come from the summary tables the history
+    // trigger keeps (migration `network_summary`): a page view reads days, not history rows.
     let counted: Vec<(NaiveDate, Module, i64)> = sqlx::query_as(
-        "SELECT date_trunc('month', created_at)::date, module, count(*) FROM record_history
-          WHERE created_at >= $1 AND created_at < $2
-            AND (step = 'submit' OR (step = 'create' AND module IN ('api_registration', 'mt_meet')))
+        "SELECT date_trunc('month', day)::date, module, sum(submissions)::int8 FROM network_daily
+          WHERE day BETWEEN $1 AND $2
           GROUP BY 1, 2",
     )
-    .bind(start)
-    .bind(end)
+    .bind(from)
+    .bind(to)
     .fetch_all(&mut *conn)
     .await?;
     let months = months_between(from, to)
@@ -382,14 +382,9 @@ async fn network_home(
         })
         .collect();
     let (approved, rejected, median): (i64, i64, Option<f64>) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE d.step = 'approve'), count(*) FILTER (WHERE d.step = 'reject'),
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.created_at - s.at) / 3600)
-           FROM record_history d
-           LEFT JOIN LATERAL (SELECT max(created_at) AS at FROM record_history s
-                               WHERE s.record_id = d.record_id AND s.step IN ('submit', 'resubmit')
-                                 AND s.created_at <= d.created_at) s ON true
-          WHERE d.module = 'dealer_pcc' AND d.step IN ('approve', 'reject')
-            AND d.created_at >= $1 AND d.created_at < $2",
+        "SELECT count(*) FILTER (WHERE approved), count(*) FILTER (WHERE NOT approved),
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)
+           FROM pcc_decisions WHERE decided_at >= $1 AND decided_at < $2",
     )
     .bind(start)
     .bind(end)
