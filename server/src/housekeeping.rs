@@ -1,6 +1,7 @@
 //! Housekeeping the server runs every minute: sessions whose time is up are ended (and audited)
 //! so no list shows them as live, and sign-in throttles and known devices past any use are
-//! forgotten. Every ten minutes, the audit entries appended since the last check are checked
+//! forgotten; background exports that stopped progressing are failed (and their owners told), and
+//! finished files past their keeping time deleted. Every ten minutes, the audit entries appended since the last check are checked
 //! against the chain ([`audit_check`]).
 
 use app::auth::server::{devices, session, throttle};
@@ -15,6 +16,10 @@ pub struct Swept {
     pub throttles: u64,
     /// Known devices forgotten.
     pub devices: u64,
+    /// Background exports found stopped.
+    pub exports_failed: usize,
+    /// Background export files deleted as too old.
+    pub exports_deleted: usize,
 }
 
 impl Swept {
@@ -28,10 +33,13 @@ impl Swept {
 pub async fn sweep(pool: &sqlx::PgPool) -> Result<Swept, AppError> {
     let sessions = session::sweep_expired(pool).await?;
     let mut conn = pool.acquire().await?;
+    let (exports_failed, exports_deleted) = app::export::jobs::sweep(&mut conn).await?;
     Ok(Swept {
         sessions,
         throttles: throttle::sweep(&mut conn).await?,
         devices: devices::sweep(&mut conn).await?,
+        exports_failed,
+        exports_deleted,
     })
 }
 

@@ -290,3 +290,109 @@ async fn administration_lists_export_by_the_lists_own_rules(pool: PgPool) {
         rows[1]
     );
 }
+
+/// The caller's background export jobs: (status, bytes), newest first.
+async fn jobs_of(pool: &PgPool, email: &str) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "SELECT j.status::text, j.bytes FROM export_jobs j JOIN users u ON u.id = j.user_id
+          WHERE u.email = $1 ORDER BY j.created_at DESC",
+    )
+    .bind(email)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_list_too_big_to_wait_for_is_prepared_in_the_background_and_notified(pool: PgPool) {
+    let w = world(&pool).await;
+    sqlx::query(
+        "INSERT INTO settings (category, key, value) VALUES ('exports', 'background_rows', '1000')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let admin = signed_in(&w.base, "admin@oem.example").await;
+
+    // Under the threshold (B's 500): a download, as before.
+    let (status, _, bytes) = get(&admin, &w.base, "/api/exports/pcc.csv?q=B001").await;
+    assert_eq!(status, 200);
+    assert_eq!(csv_rows(&bytes).len() as i64, 1 + B_ROWS);
+    assert!(jobs_of(&pool, "admin@oem.example").await.is_empty());
+
+    // Over it (all 3,500): sent to the notifications page while the file is prepared.
+    let r = admin
+        .get(format!("{}/api/exports/pcc.xlsx", w.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        "/notifications?export=preparing"
+    );
+    let mut waited = 0;
+    let link = loop {
+        let link: Option<String> = sqlx::query_scalar(
+            "SELECT n.link FROM notifications n JOIN users u ON u.id = n.user_id
+              WHERE u.email = 'admin@oem.example' AND n.title LIKE 'Your export of % is ready'",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if let Some(link) = link {
+            break link;
+        }
+        waited += 1;
+        assert!(
+            waited < 300,
+            "no notification after 30 s: {:?}",
+            jobs_of(&pool, "admin@oem.example").await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let jobs = jobs_of(&pool, "admin@oem.example").await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].0, "ready");
+    assert!(link.starts_with("/api/exports/files/"), "{link}");
+    assert_eq!(last_export(&pool).await["rows"], A_ROWS + B_ROWS);
+
+    // The file is the whole list, typed, for its owner only.
+    let (status, disposition, bytes) = get(&admin, &w.base, &link).await;
+    assert_eq!(status, 200);
+    assert!(disposition.contains(".xlsx"), "{disposition}");
+    assert_eq!(bytes.len() as i64, jobs[0].1);
+    let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.height() as i64, 1 + A_ROWS + B_ROWS);
+    let other = signed_in(&w.base, "root@oem.example").await;
+    assert_eq!(get(&other, &w.base, &link).await.0, 404);
+    let anonymous = common::client(&w.base);
+    assert_eq!(get(&anonymous, &w.base, &link).await.0, 401);
+
+    // A job whose server stopped mid-way is failed and its owner told, not left preparing.
+    sqlx::query(
+        "INSERT INTO export_jobs (user_id, list, filename, content_type, progressed_at, created_at)
+         SELECT id, 'pcc-applications', 'x.csv', 'text/csv', now() - interval '1 hour', now() - interval '1 hour'
+           FROM users WHERE email = 'admin@oem.example'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    assert_eq!(app::export::jobs::sweep(&mut conn).await.unwrap(), (1, 0));
+    let mut states: Vec<String> = jobs_of(&pool, "admin@oem.example")
+        .await
+        .into_iter()
+        .map(|j| j.0)
+        .collect();
+    states.sort();
+    assert_eq!(states, ["failed", "ready"]);
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE title LIKE 'Your export of % failed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+}

@@ -71,10 +71,16 @@ pub async fn export(
     }
 }
 
-/// The export route, for the server's router.
+/// The export routes (a list as a file; a background export's finished file), for the server's
+/// router.
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route(
-        &format!("{EXPORTS_PATH}/{{file}}"),
-        axum::routing::get(export),
-    )
+    axum::Router::new()
+        .route(
+            &format!("{EXPORTS_PATH}/{{file}}"),
+            axum::routing::get(export),
+        )
+        .route(
+            &format!("{EXPORTS_PATH}/files/{{id}}"),
+            axum::routing::get(super::jobs::download),
+        )
 }

@@ -6,6 +6,7 @@
 //! of the product streams through [`stream`] (its own filters and order, row-level security,
 //! bounded memory, audited), mounted under [`crate::list::EXPORTS_PATH`] by [`lists`].
 
+pub mod jobs;
 pub mod lists;
 pub mod stream;
 

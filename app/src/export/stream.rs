@@ -13,6 +13,10 @@
 //!   temporary file as they come; the workbook is zipped into the response at the end), and
 //!   passes the bytes on through a second bounded channel to the response body.
 //!
+//! A list with more rows than the setting `exports.background_rows` is exported the same way as a
+//! background job instead ([`jobs`]): the caller is sent to their notifications and told when the
+//! file is ready.
+//!
 //! Memory is bounded by the channels, not the row count. The export is audited (who, which list,
 //! the filters, the row count, whether the client took it all) in the same transaction, before
 //! the file's last bytes are sent: a download that completes was recorded. A failure part-way
@@ -23,14 +27,14 @@ use std::io::{self, Write};
 use std::sync::{Arc, LazyLock};
 
 use axum::body::{Body, Bytes};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::TryStreamExt;
 use serde_json::json;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder};
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{Cell, Format, XlsxFormats, attachment_body, refusal};
+use super::{Cell, Format, XlsxFormats, attachment_body, jobs, refusal};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::authorize::{Action, Area};
 use crate::auth::server::{Ctx, Visit, admit_visit};
@@ -91,6 +95,7 @@ async fn start<E: ListExport>(
         .map_err(|_| AppError::RateLimited {
             retry_after_secs: 30,
         })?;
+    let background = jobs::too_big(&ctx, export.statement(&ctx)?).await?;
     let (rows_tx, rows_rx) = mpsc::channel::<Piece>(ROW_BUFFER);
     let (body_tx, body_rx) = mpsc::channel::<io::Result<Bytes>>(CHUNK_BUFFER);
     let header = export.header();
@@ -101,11 +106,28 @@ async fn start<E: ListExport>(
         chrono::Utc::now().format("%Y%m%d-%H%M"),
         format.extension()
     );
+    let job = if background {
+        Some(jobs::create(&ctx, &export.name(), &filename, format).await?)
+    } else {
+        None
+    };
     tokio::task::spawn_blocking(move || write_file(format, sheet, &header, rows_rx, body_tx));
+    let (pool, owner) = (ctx.state.pool.clone(), ctx.actor.id);
     tokio::spawn(async move {
         let _permit = permit;
         feed(ctx, export, statement, format, rows_tx).await;
     });
+    if let Some(job) = job {
+        // Too big to wait for: the file goes to the database, the caller to their notifications.
+        tokio::spawn(jobs::collect(
+            pool,
+            job,
+            owner,
+            sheet.to_lowercase(),
+            body_rx,
+        ));
+        return Ok(Redirect::to(jobs::PREPARING_PATH).into_response());
+    }
     let body = futures_util::stream::unfold(body_rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
     });

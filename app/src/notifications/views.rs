@@ -60,7 +60,12 @@ pub fn NotificationsPage() -> impl IntoView {
         move || (query.get(), live.notifications.get()),
         |(q, _)| list_notifications(q),
     );
-    let notice = RwSignal::new(None::<String>);
+    // Sent here by an export too big to wait for (see `export::jobs`).
+    let preparing = q.with_untracked(|m| m.get("export").as_deref() == Some("preparing"));
+    let notice = RwSignal::new(preparing.then(|| {
+        "Your export is being prepared. You will be notified here with a download link when it is ready."
+            .to_owned()
+    }));
     let ready = hydrated();
     let unread_only = move || query.get().unread_only;
     view! {
@@ -122,7 +127,7 @@ fn NotificationList(
                                 view! {
                                     " · "
                                     // Opening an unread notification reads it.
-                                    <a href=link on:click=move |_| if unread { mark_read(Some(id), live, notice) }>
+                                    <a href=link.clone() rel=link.starts_with("/api/").then_some("external") on:click=move |_| if unread { mark_read(Some(id), live, notice) }>
                                         "Open"<span class="visually-hidden">{format!(": {title}")}</span>
                                     </a>
                                 }

@@ -217,8 +217,22 @@ pub const EMAIL_SURVEY_REMINDERS: Setting = Setting {
     kind: SettingKind::Switch { default: false },
 };
 
+/// Rows past which an export is prepared in the background.
+pub const EXPORT_BACKGROUND_ROWS: Setting = Setting {
+    category: "exports",
+    key: "background_rows",
+    label: "Background exports from",
+    description: "An export of more rows than this is prepared in the background, and the user is notified with a download link when it is ready.",
+    kind: SettingKind::Integer {
+        min: 1,
+        max: 10_000_000,
+        default: 100_000,
+        unit: "rows",
+    },
+};
+
 /// Every setting, in the order the settings screen shows them.
-pub const CATALOGUE: [Setting; 13] = [
+pub const CATALOGUE: [Setting; 14] = [
     IDLE_TIMEOUT_MINUTES,
     ABSOLUTE_TIMEOUT_HOURS,
     MFA_REQUIRED_ROLES,
@@ -232,6 +246,7 @@ pub const CATALOGUE: [Setting; 13] = [
     EMAIL_DECISIONS,
     EMAIL_SURVEY_REMINDERS,
     QUEUE_TARGET_HOURS,
+    EXPORT_BACKGROUND_ROWS,
 ];
 
 /// Roles as stored: keys separated by commas, in [`Role::ALL`] order.
