@@ -44,8 +44,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
   stop_embedded=1
 fi
 pid=""
+scale_pid=""
+bare_pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  [ -n "$scale_pid" ] && kill "$scale_pid" 2>/dev/null && wait "$scale_pid" 2>/dev/null || true
+  [ -n "$bare_pid" ] && kill "$bare_pid" 2>/dev/null && wait "$bare_pid" 2>/dev/null || true
   [ -n "$stop_embedded" ] && "$server" embedded-db stop || true
 }
 trap cleanup EXIT
@@ -78,6 +82,12 @@ run() {
   printf '%-46s %8s %8s %8s %10s\n' "$label" "$clients" "$p50" "$p99" "$rps"
 }
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$bench_url" "$@"; }
+# shellcheck source=bench/scale.sh
+source scripts/bench/scale.sh
+if [ "$only" = scale ]; then
+  bench_scale
+  exit 0
+fi
 
 printf '\n%-46s %8s %8s %8s %10s\n' "benchmark" "clients" "p50" "p99" "req/s"
 if [ "$only" = all ]; then
@@ -95,6 +105,9 @@ curl -fs -c "$jar" -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" 
 OAP_BENCH_COOKIE="oap_session=$(awk '$6 == "oap_session" {print $7}' "$jar")"
 export OAP_BENCH_COOKIE
 rm -f "$jar"
+BARE_ADDR="127.0.0.1:3301"
+DATABASE_URL="$bench_url" "$server" bench-bare --listen "$BARE_ADDR" >/tmp/oap-bench-bare.log 2>&1 &
+bare_pid=$!
 
 # add_users N: dealers and users (a dealer role each, with its template's permissions) up to N users.
 add_users() {
@@ -127,9 +140,19 @@ for size in 1000 100000; do
   [ "$only" = all ] || continue
   label="users list, $size users"
   OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" 1 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+  # The same request against a bare axum + sqlx handler doing the same statements (`server
+  # bench-bare`): what the framework, middleware and services add.
   for clients in 16 64; do
-    OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" "$clients" scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
+    app_row="$(OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" "$clients" scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list")"
+    bare_row="$(OAP_BENCH_BODY="$list_body" run "$label: bare handler" "$clients" scripts/bench/post_json.lua "http://$BARE_ADDR/api/admin/users/list")"
+    printf '%s\n%s\n%-46s %8s %26.2f\n' "$app_row" "$bare_row" "  app / bare (req/s)" "$clients" \
+      "$(awk -v a="$(echo "$app_row" | awk '{print $NF}')" -v b="$(echo "$bare_row" | awk '{print $NF}')" 'BEGIN {print a / b}')"
   done
+  printf '%-46s %s bytes (app), %s bytes (bare)\n' "  first page JSON" \
+    "$(curl -fs -X POST -H "Origin: $OAP_BENCH_ORIGIN" -H "Accept: application/json" -H "Content-Type: application/json" \
+         -H "Cookie: $OAP_BENCH_COOKIE" -d "$list_body" "http://$ADDR/api/admin/users/list" | wc -c)" \
+    "$(curl -fs -X POST -H "Content-Type: application/json" -H "Cookie: $OAP_BENCH_COOKIE" -d "$list_body" \
+         "http://$BARE_ADDR/api/admin/users/list" | wc -c)"
   # A page deep into the list: keyset pagination costs the same at any depth.
   cursor="$(sql -At -c "SELECT lower(name) || '~' || id FROM users ORDER BY lower(name), id OFFSET ($size * 9 / 10) LIMIT 1")"
   OAP_BENCH_BODY="{\"query\":{\"search\":\"\",\"sort\":\"name\",\"descending\":false,\"after\":\"$cursor\"}}" \
@@ -137,6 +160,8 @@ for size in 1000 100000; do
   OAP_BENCH_BODY='{"query":{"search":"bench12","sort":"last_login","descending":true}}' \
     run "$label: JSON, search + sort by sign-in" 16 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
   run "$label: server-rendered page" 16 scripts/bench/get_page.lua "http://$ADDR/admin/users"
+  printf '%-46s %s bytes\n' "  server-rendered page" \
+    "$(curl -fs -H "Accept: text/html" -H "Cookie: $OAP_BENCH_COOKIE" "http://$ADDR/admin/users" | wc -c)"
 done
 
 OAP_BENCH_USERS="$(sql -At -c "SELECT string_agg(id::text, ',') FROM (SELECT id FROM users WHERE email LIKE 'bench%' ORDER BY id LIMIT 2000) u")"
@@ -357,4 +382,8 @@ SQL
   rm -rf "$ids"
   sql -At -c "SELECT 'submitted in the run: ' || count(*) || ', scores ' || min(overall_score) || ' to ' || max(overall_score)
                 FROM warranty_surveys WHERE survey_number LIKE 'WRS-DRAFT-%' AND status = 'submitted'"
+fi
+
+if [ "$only" = all ]; then
+  bench_scale
 fi

@@ -102,6 +102,14 @@ pub enum Command {
     /// applications, events and registrations, survey responses, timelines, audit rows and
     /// notifications). Refuses a database with real users unless told otherwise.
     DemoData(DemoDataArgs),
+    /// Serve the bare users list `make bench` measures the app against (one axum route and sqlx,
+    /// no framework). Not for production use.
+    #[command(hide = true)]
+    BenchBare {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3301")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 /// Options of `demo-data`.

@@ -1,6 +1,7 @@
 //! The One Aftersales Platform server, as a library so integration tests can build the real router
 //! and database setup that the binary runs.
 
+pub mod bench_bare;
 pub mod config;
 pub mod create_admin;
 pub mod db;

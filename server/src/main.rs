@@ -41,6 +41,10 @@ async fn main() -> anyhow::Result<()> {
         Command::ScratchDb(args) => scratch_db(&cli.db, args).await,
         Command::AuditVerify => data_commands::audit_verify(&cli.db).await,
         Command::DemoData(args) => data_commands::demo_data(&cli.db, &args).await,
+        Command::BenchBare { listen } => {
+            let database = Database::connect(&cli.db).await?;
+            server::bench_bare::serve(database.pool.clone(), listen).await
+        }
         Command::Backup { full } => data_commands::backup(&cli.db, full).await,
         Command::Backups => data_commands::backups(&cli.db).await,
         Command::Restore { to } => data_commands::restore(&cli.db, &to).await,
