@@ -91,6 +91,9 @@ fi
 
 printf '\n%-46s %8s %8s %8s %10s\n' "benchmark" "clients" "p50" "p99" "req/s"
 if [ "$only" = all ]; then
+  sql -c "INSERT INTO users (email, password_hash, name, role, user_type)
+          SELECT 'login' || i || '@bench.example', u.password_hash, 'Bench Login ' || i, 'manufacturer_admin', 'manufacturer'
+            FROM users u, generate_series(1, 200) i WHERE u.email = 'superadmin@oneaftersales.com'"
   for clients in 1 16; do
     run "login (Argon2id m=19456 t=2 p=1)" "$clients" scripts/bench/login.lua "http://$ADDR/api/auth/login"
   done

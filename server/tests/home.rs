@@ -47,6 +47,22 @@ async fn home(c: &reqwest::Client, base: &str, form: &[(&str, &str)]) -> (u16, V
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+async fn event_counts_agree(pool: &PgPool) {
+    let wrong: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT e.id, COALESCE(c.registered, 0),
+                (SELECT count(*) FROM api_registrations r WHERE r.event_id = e.id AND r.status <> 'cancelled')
+                + (SELECT count(*) FROM mt_meet_registrations r WHERE r.event_id = e.id AND r.status <> 'cancelled')
+           FROM events e LEFT JOIN event_registered c ON c.event_id = e.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|(_, kept, counted)| kept != counted)
+    .collect();
+    assert!(wrong.is_empty(), "(event, kept, counted): {wrong:?}");
+}
+
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn each_role_lands_on_what_needs_them(pool: PgPool) {
     let base = generated(&pool).await;
@@ -188,6 +204,16 @@ async fn each_role_lands_on_what_needs_them(pool: PgPool) {
         .sum();
     assert_eq!(recounted, counted + 1);
     assert!(!n["events"].as_array().unwrap().is_empty());
+    // The per-event counts the events are ranked by agree with the registrations, after bulk
+    // inserts (the generator), cancellations, moves between events and deletions.
+    event_counts_agree(&pool).await;
+    sqlx::query("UPDATE api_registrations SET status = 'cancelled' WHERE id IN (SELECT id FROM api_registrations WHERE status <> 'cancelled' ORDER BY id LIMIT 7)")
+        .execute(&pool).await.unwrap();
+    sqlx::query("UPDATE mt_meet_registrations SET status = 'registered' WHERE id IN (SELECT id FROM mt_meet_registrations WHERE status = 'cancelled' ORDER BY id LIMIT 3)")
+        .execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM api_registrations WHERE id IN (SELECT id FROM api_registrations ORDER BY id DESC LIMIT 5)")
+        .execute(&pool).await.unwrap();
+    event_counts_agree(&pool).await;
     assert!(!n["scores"].as_array().unwrap().is_empty());
 
     // A backwards range is a field error.

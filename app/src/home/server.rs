@@ -391,10 +391,9 @@ async fn network_home(
     .fetch_one(&mut *conn)
     .await?;
     let events: Vec<(Uuid, EventKind, String, NaiveDate, i32, i64)> = sqlx::query_as(
-        "SELECT e.id, e.kind, e.name::text, e.event_date, e.capacity,
-                (SELECT count(*) FROM api_registrations r WHERE r.event_id = e.id AND r.status <> 'cancelled')
-                + (SELECT count(*) FROM mt_meet_registrations r WHERE r.event_id = e.id AND r.status <> 'cancelled') AS n
-           FROM events e WHERE e.event_date BETWEEN $1 AND $2
+        "SELECT e.id, e.kind, e.name::text, e.event_date, e.capacity, COALESCE(c.registered, 0) AS n
+           FROM events e LEFT JOIN event_registered c ON c.event_id = e.id
+          WHERE e.event_date BETWEEN $1 AND $2
           ORDER BY n DESC, e.event_date, e.id LIMIT $3",
     )
     .bind(from)

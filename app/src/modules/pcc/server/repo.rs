@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::super::model::{PccQuery, PccRow, PccSort};
 use super::super::workflow::PccStatus;
 use crate::dealers::Brand;
-use crate::list::sql::{push_dealer_match, push_number_prefix};
+use crate::list::sql::{push_dealer_filter, push_dealer_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 
@@ -312,7 +312,7 @@ pub async fn awaiting(
     );
     if !q.dealer.trim().is_empty() {
         qb.push(" AND ");
-        push_dealer_match(&mut qb, "p.dealer_id", &q.dealer);
+        push_dealer_filter(&mut qb, "p.dealer_id", &q.dealer);
     }
     if let Some(brand) = q.brand {
         qb.push(" AND d.brand = ").push_bind(brand);

@@ -13,7 +13,7 @@ use super::super::model::{EventKind, EventRow, Person, RegQuery, RegRow, RegSort
 mod events;
 
 use super::super::workflow::RegStatus;
-use crate::list::sql::{contains_pattern, push_dealer_match, push_number_prefix};
+use crate::list::sql::{contains_pattern, push_dealer_filter, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 pub use events::*;
@@ -372,7 +372,7 @@ pub fn push_filters(
     }
     if let Some(dealer) = dealer_search {
         qb.push(" AND ");
-        push_dealer_match(qb, "r.dealer_id", dealer);
+        push_dealer_filter(qb, "r.dealer_id", dealer);
     }
     if let Some(event) = q.event {
         qb.push(" AND r.event_id = ").push_bind(event);
@@ -434,7 +434,7 @@ pub async fn awaiting(
     ));
     if !q.dealer.trim().is_empty() {
         qb.push(" AND ");
-        push_dealer_match(&mut qb, "r.dealer_id", &q.dealer);
+        push_dealer_filter(&mut qb, "r.dealer_id", &q.dealer);
     }
     if let Some(brand) = q.brand {
         qb.push(" AND d.brand = ").push_bind(brand);
