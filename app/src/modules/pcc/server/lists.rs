@@ -18,7 +18,8 @@ use crate::list::{Cursor, Page, check_range, search_text};
 
 /// The list's statement for `q`: columns, filters, order and position, with no page limit (the
 /// list adds one; the export takes every row). Checks the filters.
-fn statement(ctx: &Ctx, q: &PccQuery) -> Result<QueryBuilder<Postgres>, AppError> {
+/// `narrow`: the search matches few applications ([`repo::search_is_narrow`]).
+fn statement(ctx: &Ctx, q: &PccQuery, narrow: bool) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     check_range(q.from, q.to)?;
     let (key, timestamp) = repo::sort_key(q.sort);
@@ -33,6 +34,7 @@ fn statement(ctx: &Ctx, q: &PccQuery) -> Result<QueryBuilder<Postgres>, AppError
         &mut qb,
         q,
         search.as_deref(),
+        narrow,
         ctx.decision.dealer_filter,
         repo::LIST_FROM,
     );
@@ -43,17 +45,28 @@ fn statement(ctx: &Ctx, q: &PccQuery) -> Result<QueryBuilder<Postgres>, AppError
 /// One page of applications.
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
 pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
-    let mut qb = statement(ctx, q)?;
-    push_page_limit(&mut qb);
+    let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
+    let narrow = match &search {
+        Some(s) => repo::search_is_narrow(&mut tx, s).await?,
+        None => false,
+    };
+    let mut qb = statement(ctx, q, narrow)?;
+    push_page_limit(&mut qb);
     let rows: Vec<repo::ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
-        let search = search_text("q", &q.search)?;
         let dealer_filter = ctx.decision.dealer_filter;
         Some(
             capped_count(&mut tx, |qb| {
-                repo::push_filters(qb, q, search.as_deref(), dealer_filter, repo::COUNT_FROM)
+                repo::push_filters(
+                    qb,
+                    q,
+                    search.as_deref(),
+                    narrow,
+                    dealer_filter,
+                    repo::COUNT_FROM,
+                )
             })
             .await?,
         )
@@ -110,7 +123,8 @@ impl ListExport for PccExport {
     }
 
     fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
-        statement(ctx, &self.0)
+        // A file reads every match anyway: the order walk costs no more than collecting.
+        statement(ctx, &self.0, false)
     }
 
     fn cells(&self, row: repo::ListRow) -> Vec<Cell> {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::super::model::{PccQuery, PccRow, PccSort};
 use super::super::workflow::PccStatus;
 use crate::dealers::Brand;
+use crate::error::AppError;
 use crate::list::sql::{push_dealer_filter, push_dealer_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
@@ -242,10 +243,16 @@ pub fn sort_key(sort: PccSort) -> (&'static str, bool) {
 /// to their dealer; row-level security holds the same line behind it. Dealer conditions (search,
 /// brand) become a set of dealer ids, so the filters never need the join: the capped count scans
 /// `dealer_pcc` alone, and a number search uses the number index even beside a dealer search.
+///
+/// `narrow` (see [`search_is_narrow`]) says the search matches few applications: they are then
+/// collected through the number and dealer indexes and sorted, instead of walking the list's
+/// order until a page of them turns up (1.5 s at a million applications for a number prefix of
+/// old ones, against a few milliseconds collected).
 pub fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
     q: &PccQuery,
     search: Option<&str>,
+    narrow: bool,
     dealer_filter: Option<Uuid>,
     from: &str,
 ) {
@@ -253,12 +260,22 @@ pub fn push_filters(
     if let Some(dealer) = dealer_filter {
         qb.push(" AND p.dealer_id = ").push_bind(dealer);
     }
-    if let Some(search) = search {
-        qb.push(" AND (");
-        push_number_prefix(qb, "p.application_number", search);
-        qb.push(" OR ");
-        push_dealer_match(qb, "p.dealer_id", search);
-        qb.push(")");
+    match search {
+        Some(search) if narrow => {
+            qb.push(" AND p.id IN (SELECT id FROM dealer_pcc WHERE ");
+            push_number_prefix(qb, "application_number", search);
+            qb.push(" UNION ALL SELECT id FROM dealer_pcc WHERE ");
+            push_dealer_filter(qb, "dealer_id", search);
+            qb.push(")");
+        }
+        Some(search) => {
+            qb.push(" AND (");
+            push_number_prefix(qb, "p.application_number", search);
+            qb.push(" OR ");
+            push_dealer_match(qb, "p.dealer_id", search);
+            qb.push(")");
+        }
+        None => {}
     }
     if let Some(status) = q.status {
         qb.push(" AND p.status = ").push_bind(status);
@@ -274,6 +291,24 @@ pub fn push_filters(
     if let Some(to) = q.to {
         qb.push(" AND p.application_date <= ").push_bind(to);
     }
+}
+
+/// Matches up to which a search counts as narrow.
+const NARROW_SEARCH: i64 = 2_000;
+
+/// Whether `search` matches at most [`NARROW_SEARCH`] applications (that `conn` may see), by
+/// number or dealer: a bounded count through the two indexes.
+pub async fn search_is_narrow(conn: &mut PgConnection, search: &str) -> Result<bool, AppError> {
+    let mut qb =
+        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM dealer_pcc WHERE ");
+    push_number_prefix(&mut qb, "application_number", search);
+    qb.push(" UNION ALL SELECT 1 FROM dealer_pcc WHERE ");
+    push_dealer_filter(&mut qb, "dealer_id", search);
+    qb.push(" LIMIT ")
+        .push_bind(NARROW_SEARCH + 1)
+        .push(") matches");
+    let n: i64 = qb.build_query_scalar().fetch_one(conn).await?;
+    Ok(n <= NARROW_SEARCH)
 }
 
 /// The list's rows, with their dealers.
