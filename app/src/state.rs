@@ -19,6 +19,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// Live updates: this process's fan-out of committed changes to open event streams.
     pub live: crate::live::server::LiveHub,
+    /// Module lists' counts, kept while the hub hears of no change ([`crate::list::counts`]).
+    pub counts: crate::list::counts::CountCache,
 }
 
 /// Identity settings fixed at start-up (the rest live in the `settings` table).

@@ -99,6 +99,7 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
             );
         }
         let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let live = app::live::server::LiveHub::new();
         let state = AppState {
             leptos_options,
             pool: database.pool.clone(),
@@ -109,7 +110,8 @@ async fn serve(config: &DbConfig, args: ServeArgs) -> anyhow::Result<()> {
                 dev_mailbox,
                 passwords: PasswordWorkers::new(workers),
             },
-            live: app::live::server::LiveHub::new(),
+            counts: app::list::counts::CountCache::new(&live),
+            live,
         };
         let rate_limit = match args.auth_rate_limit_per_minute {
             Some(n) => server::http::AuthRateLimit::per_minute(n),

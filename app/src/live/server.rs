@@ -2,6 +2,7 @@
 //! fans events out, the listener that feeds it, and the rule deciding what each stream passes on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::PgConnection;
@@ -11,6 +12,7 @@ use tokio::sync::broadcast;
 use super::{CHANNEL, LiveEvent, RecordChanged};
 use crate::auth::authorize::{Action, Actor, Area, Scope, authorize};
 use crate::error::AppError;
+use crate::modules::Module;
 
 /// How many events a slow stream may fall behind before it is told to resync instead.
 const BACKLOG: usize = 1_024;
@@ -46,6 +48,9 @@ pub enum Fanout {
 pub struct LiveHub {
     sender: broadcast::Sender<Fanout>,
     open: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, usize>>>,
+    /// Per module (in [`Module::ALL`]'s order), how many changes this hub has heard of, a lost
+    /// connection counting as a change to every module: what cached figures are checked against.
+    changes: Arc<[AtomicU64; Module::ALL.len()]>,
 }
 
 /// One open stream of a session, counted while it lives.
@@ -81,7 +86,14 @@ impl LiveHub {
         LiveHub {
             sender: broadcast::channel(BACKLOG).0,
             open: Arc::default(),
+            changes: Arc::new(std::array::from_fn(|_| AtomicU64::new(0))),
         }
+    }
+
+    /// How many changes to `module`'s records (or catalogue) this hub has heard of: a figure
+    /// computed when this was `n` still holds while it is `n` (see [`crate::list::counts`]).
+    pub fn changes(&self, module: Module) -> u64 {
+        self.changes[module.index()].load(Ordering::Acquire)
     }
 
     /// A slot for one more stream of `session`, or none when it has [`MAX_STREAMS_PER_SESSION`].
@@ -106,8 +118,22 @@ impl LiveHub {
         self.sender.subscribe()
     }
 
-    /// Passes `item` to every subscriber (none listening is fine).
+    /// Passes `item` to every subscriber (none listening is fine), counting the change first.
     pub fn send(&self, item: Fanout) {
+        match &item {
+            Fanout::Event(event) => match **event {
+                LiveEvent::Record { module, .. } | LiveEvent::Catalogue { module, .. } => {
+                    self.changes[module.index()].fetch_add(1, Ordering::AcqRel);
+                }
+                LiveEvent::Notification { .. } | LiveEvent::SessionEnded { .. } => {}
+            },
+            Fanout::Resync => {
+                for n in self.changes.iter() {
+                    n.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+            Fanout::Shutdown => {}
+        }
         let _ = self.sender.send(item);
     }
 

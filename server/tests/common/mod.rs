@@ -14,6 +14,7 @@ pub const PASSWORD: &str = "violet tractor monsoon quietly";
 
 /// The application state over `pool`, as `serve` builds it (plain HTTP, dev mailbox on).
 pub fn state(pool: PgPool) -> AppState {
+    let live = app::live::server::LiveHub::new();
     AppState {
         leptos_options: LeptosOptions::builder()
             .output_name(app::OUTPUT_NAME)
@@ -27,7 +28,8 @@ pub fn state(pool: PgPool) -> AppState {
             dev_mailbox: true,
             passwords: PasswordWorkers::new(2),
         },
-        live: app::live::server::LiveHub::new(),
+        counts: app::list::counts::CountCache::new(&live),
+        live,
     }
 }
 

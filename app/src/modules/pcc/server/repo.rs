@@ -7,8 +7,7 @@ use uuid::Uuid;
 use super::super::model::{PccQuery, PccRow, PccSort};
 use super::super::workflow::PccStatus;
 use crate::dealers::Brand;
-use crate::error::AppError;
-use crate::list::sql::{push_dealer_filter, push_dealer_match, push_number_prefix};
+use crate::list::sql::{push_dealer_filter, push_dealer_match, push_id_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 
@@ -244,7 +243,7 @@ pub fn sort_key(sort: PccSort) -> (&'static str, bool) {
 /// brand) become a set of dealer ids, so the filters never need the join: the capped count scans
 /// `dealer_pcc` alone, and a number search uses the number index even beside a dealer search.
 ///
-/// `narrow` (see [`search_is_narrow`]) says the search matches few applications: they are then
+/// `narrow` (see [`search_is_narrow`](crate::list::sql::search_is_narrow)) says the search matches few applications: they are then
 /// collected through the number and dealer indexes and sorted, instead of walking the list's
 /// order until a page of them turns up (1.5 s at a million applications for a number prefix of
 /// old ones, against a few milliseconds collected).
@@ -261,13 +260,7 @@ pub fn push_filters(
         qb.push(" AND p.dealer_id = ").push_bind(dealer);
     }
     match search {
-        Some(search) if narrow => {
-            qb.push(" AND p.id IN (SELECT id FROM dealer_pcc WHERE ");
-            push_number_prefix(qb, "application_number", search);
-            qb.push(" UNION ALL SELECT id FROM dealer_pcc WHERE ");
-            push_dealer_filter(qb, "dealer_id", search);
-            qb.push(")");
-        }
+        Some(search) if narrow => push_id_match(qb, "p.id", |qb| push_search_ids(qb, search)),
         Some(search) => {
             qb.push(" AND (");
             push_number_prefix(qb, "p.application_number", search);
@@ -293,22 +286,13 @@ pub fn push_filters(
     }
 }
 
-/// Matches up to which a search counts as narrow.
-const NARROW_SEARCH: i64 = 2_000;
-
-/// Whether `search` matches at most [`NARROW_SEARCH`] applications (that `conn` may see), by
-/// number or dealer: a bounded count through the two indexes.
-pub async fn search_is_narrow(conn: &mut PgConnection, search: &str) -> Result<bool, AppError> {
-    let mut qb =
-        QueryBuilder::<Postgres>::new("SELECT count(*) FROM (SELECT 1 FROM dealer_pcc WHERE ");
-    push_number_prefix(&mut qb, "application_number", search);
-    qb.push(" UNION ALL SELECT 1 FROM dealer_pcc WHERE ");
-    push_dealer_filter(&mut qb, "dealer_id", search);
-    qb.push(" LIMIT ")
-        .push_bind(NARROW_SEARCH + 1)
-        .push(") matches");
-    let n: i64 = qb.build_query_scalar().fetch_one(conn).await?;
-    Ok(n <= NARROW_SEARCH)
+/// The applications `search` matches, one `SELECT` per way of matching (number prefix, dealer),
+/// each through its own index ([`search_is_narrow`](crate::list::sql::search_is_narrow)).
+pub fn push_search_ids(qb: &mut QueryBuilder<Postgres>, search: &str) {
+    qb.push("SELECT id FROM dealer_pcc WHERE ");
+    push_number_prefix(qb, "application_number", search);
+    qb.push(" UNION ALL SELECT id FROM dealer_pcc WHERE ");
+    push_dealer_filter(qb, "dealer_id", search);
 }
 
 /// The list's rows, with their dealers.

@@ -14,7 +14,7 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
+use crate::list::sql::{push_keyset, push_page_limit, search_is_narrow, split_page};
 use crate::list::{Cursor, Page, check_range, search_text};
 use crate::queue::{QueueItem, QueueQuery};
 use crate::workflow::{Step, available};
@@ -28,8 +28,14 @@ pub struct ListRow {
 }
 
 /// A kind's list statement for `q`: columns, filters, order and position, with no page limit
-/// (the list adds one; the export takes every row). Checks the filters.
-fn statement(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<QueryBuilder<Postgres>, AppError> {
+/// (the list adds one; the export takes every row). Checks the filters. `narrow`: the search
+/// matches few registrations ([`search_is_narrow`]).
+fn statement(
+    ctx: &Ctx,
+    kind: EventKind,
+    q: &RegQuery,
+    narrow: bool,
+) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     let dealer = search_text("dealer", &q.dealer)?;
     check_range(q.from, q.to)?;
@@ -47,6 +53,7 @@ fn statement(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<QueryBuilder<Po
         kind,
         q,
         search.as_deref(),
+        narrow,
         dealer.as_deref(),
         ctx.decision.dealer_filter,
     );
@@ -57,29 +64,36 @@ fn statement(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<QueryBuilder<Po
 /// One page of a kind's registrations.
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id, kind = kind.key()))]
 pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
-    let mut qb = statement(ctx, kind, q)?;
-    push_page_limit(&mut qb);
+    let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
+    let narrow = match &search {
+        Some(s) => search_is_narrow(&mut tx, |qb| repo::push_search_ids(qb, kind, s)).await?,
+        None => false,
+    };
+    let mut qb = statement(ctx, kind, q, narrow)?;
+    push_page_limit(&mut qb);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
-        let search = search_text("q", &q.search)?;
         let dealer = search_text("dealer", &q.dealer)?;
         let dealer_filter = ctx.decision.dealer_filter;
         let from = format!(" FROM {} r", repo::cols(kind).table);
         Some(
-            capped_count(&mut tx, |qb| {
-                qb.push(from);
-                repo::push_filters(
-                    qb,
-                    kind,
-                    q,
-                    search.as_deref(),
-                    dealer.as_deref(),
-                    dealer_filter,
-                )
-            })
-            .await?,
+            ctx.state
+                .counts
+                .count(ctx, &mut tx, kind.module(), q, |qb| {
+                    qb.push(from);
+                    repo::push_filters(
+                        qb,
+                        kind,
+                        q,
+                        search.as_deref(),
+                        narrow,
+                        dealer.as_deref(),
+                        dealer_filter,
+                    )
+                })
+                .await?,
         )
     } else {
         None
@@ -136,7 +150,8 @@ impl ListExport for RegExport {
     }
 
     fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
-        statement(ctx, self.0, &self.1)
+        // A file reads every match anyway: the order walk costs no more than collecting.
+        statement(ctx, self.0, &self.1, false)
     }
 
     fn cells(&self, row: ListRow) -> Vec<Cell> {

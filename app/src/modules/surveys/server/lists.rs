@@ -13,7 +13,7 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{capped_count, push_keyset, push_page_limit, split_page};
+use crate::list::sql::{push_keyset, push_page_limit, search_is_narrow, split_page};
 use crate::list::{Cursor, Page, search_text};
 
 /// A list row and its sort key.
@@ -27,18 +27,27 @@ pub struct ListRow {
 const SORT_KEY: &str = "s.updated_at";
 
 /// A survey's list statement for `q`: columns, filters, order and position, with no page limit
-/// (the list adds one; the export takes every row). Checks the filters.
+/// (the list adds one; the export takes every row). Checks the filters. `narrow`: the search
+/// matches few responses ([`search_is_narrow`]).
 fn statement(
     ctx: &Ctx,
     kind: SurveyKind,
     q: &ResponseQuery,
+    narrow: bool,
 ) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     let after = q.after.as_ref().map(|c| c.sort_parts(true)).transpose()?;
     let mut qb = QueryBuilder::<Postgres>::new(repo::ROW_COLUMNS);
     qb.push(format_args!(", ({SORT_KEY})::text AS sort_key"));
     qb.push(repo::row_from(kind));
-    repo::push_filters(&mut qb, q, search.as_deref(), ctx.decision.dealer_filter);
+    repo::push_filters(
+        &mut qb,
+        kind,
+        q,
+        search.as_deref(),
+        narrow,
+        ctx.decision.dealer_filter,
+    );
     push_keyset(&mut qb, SORT_KEY, "s.id", true, q.ascending, after);
     Ok(qb)
 }
@@ -51,21 +60,27 @@ pub async fn list(
     kind: SurveyKind,
     q: &ResponseQuery,
 ) -> Result<Page<ResponseRow>, AppError> {
-    let mut qb = statement(ctx, kind, q)?;
-    push_page_limit(&mut qb);
+    let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
+    let narrow = match &search {
+        Some(s) => search_is_narrow(&mut tx, |qb| repo::push_search_ids(qb, kind, s)).await?,
+        None => false,
+    };
+    let mut qb = statement(ctx, kind, q, narrow)?;
+    push_page_limit(&mut qb);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
-        let search = search_text("q", &q.search)?;
         let dealer_filter = ctx.decision.dealer_filter;
         let from = format!(" FROM {} s", repo::table(kind));
         Some(
-            capped_count(&mut tx, |qb| {
-                qb.push(from);
-                repo::push_filters(qb, q, search.as_deref(), dealer_filter);
-            })
-            .await?,
+            ctx.state
+                .counts
+                .count(ctx, &mut tx, kind.module(), q, |qb| {
+                    qb.push(from);
+                    repo::push_filters(qb, kind, q, search.as_deref(), narrow, dealer_filter);
+                })
+                .await?,
         )
     } else {
         None
@@ -120,7 +135,8 @@ impl ListExport for ResponseExport {
     }
 
     fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
-        statement(ctx, self.0, &self.1)
+        // A file reads every match anyway: the order walk costs no more than collecting.
+        statement(ctx, self.0, &self.1, false)
     }
 
     fn cells(&self, row: ListRow) -> Vec<Cell> {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::super::model::{ResponseQuery, ResponseRow, SurveyKind};
 use super::super::workflow::SurveyStatus;
 use crate::dealers::Brand;
-use crate::list::sql::{push_dealer_filter, push_dealer_match, push_number_prefix};
+use crate::list::sql::{push_dealer_filter, push_dealer_match, push_id_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 
@@ -39,23 +39,33 @@ pub fn row_from(kind: SurveyKind) -> String {
     )
 }
 
-/// The list's filters, after [`row_from`] (or a `FROM` of the table as `s`).
+/// The list's filters, after [`row_from`] (or a `FROM` of `kind`'s table as `s`). `narrow` (see
+/// [`search_is_narrow`](crate::list::sql::search_is_narrow)) says the search matches few
+/// responses: they are collected through the number and dealer indexes and sorted.
 pub fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
+    kind: SurveyKind,
     q: &ResponseQuery,
     search: Option<&str>,
+    narrow: bool,
     dealer_filter: Option<Uuid>,
 ) {
     qb.push(" WHERE s.period_id IS NOT NULL");
     if let Some(dealer) = dealer_filter {
         qb.push(" AND s.dealer_id = ").push_bind(dealer);
     }
-    if let Some(search) = search {
-        qb.push(" AND (");
-        push_number_prefix(qb, "s.survey_number", search);
-        qb.push(" OR ");
-        push_dealer_match(qb, "s.dealer_id", search);
-        qb.push(")");
+    match search {
+        Some(search) if narrow => {
+            push_id_match(qb, "s.id", |qb| push_search_ids(qb, kind, search));
+        }
+        Some(search) => {
+            qb.push(" AND (");
+            push_number_prefix(qb, "s.survey_number", search);
+            qb.push(" OR ");
+            push_dealer_match(qb, "s.dealer_id", search);
+            qb.push(")");
+        }
+        None => {}
     }
     if let Some(period) = q.period {
         qb.push(" AND s.period_id = ").push_bind(period);
@@ -63,6 +73,18 @@ pub fn push_filters(
     if let Some(status) = q.status {
         qb.push(" AND s.status = ").push_bind(status);
     }
+}
+
+/// The responses `search` matches, one `SELECT` per way of matching (number prefix, dealer),
+/// each through its own index ([`search_is_narrow`](crate::list::sql::search_is_narrow)).
+pub fn push_search_ids(qb: &mut QueryBuilder<Postgres>, kind: SurveyKind, search: &str) {
+    qb.push(format_args!("SELECT id FROM {} WHERE ", table(kind)));
+    push_number_prefix(qb, "survey_number", search);
+    qb.push(format_args!(
+        " UNION ALL SELECT id FROM {} WHERE ",
+        table(kind)
+    ));
+    push_dealer_filter(qb, "dealer_id", search);
 }
 
 /// Whose a response is, whatever the caller may see.

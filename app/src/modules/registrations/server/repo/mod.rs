@@ -13,7 +13,7 @@ use super::super::model::{EventKind, EventRow, Person, RegQuery, RegRow, RegSort
 mod events;
 
 use super::super::workflow::RegStatus;
-use crate::list::sql::{contains_pattern, push_dealer_filter, push_number_prefix};
+use crate::list::sql::{contains_pattern, push_dealer_filter, push_id_match, push_number_prefix};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 pub use events::*;
@@ -345,12 +345,15 @@ pub async fn detail(
 }
 
 /// The registrations list's filters. `dealer_filter` (from `authorize`) narrows a dealer user's
-/// list to their dealer; row-level security holds the same line behind it.
+/// list to their dealer; row-level security holds the same line behind it. `narrow` (see
+/// [`search_is_narrow`](crate::list::sql::search_is_narrow)) says the search matches few
+/// registrations: they are collected through the number, person and event indexes and sorted.
 pub fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
     kind: EventKind,
     q: &RegQuery,
     search: Option<&str>,
+    narrow: bool,
     dealer_search: Option<&str>,
     dealer_filter: Option<Uuid>,
 ) {
@@ -358,17 +361,21 @@ pub fn push_filters(
     if let Some(dealer) = dealer_filter {
         qb.push(" AND r.dealer_id = ").push_bind(dealer);
     }
-    if let Some(search) = search {
-        let c = cols(kind);
-        qb.push(" AND (");
-        push_number_prefix(qb, "r.registration_number", search);
-        qb.push(format_args!(" OR {} LIKE ", c.person_search))
-            .push_bind(contains_pattern(search))
-            .push(" OR r.event_id = ANY(ARRAY(SELECT id FROM events WHERE kind = ")
-            .push_bind(kind)
-            .push(" AND lower(name) LIKE ")
-            .push_bind(contains_pattern(search))
-            .push(")))");
+    match search {
+        Some(search) if narrow => {
+            push_id_match(qb, "r.id", |qb| push_search_ids(qb, kind, search));
+        }
+        Some(search) => {
+            let c = cols(kind);
+            qb.push(" AND (");
+            push_number_prefix(qb, "r.registration_number", search);
+            qb.push(format_args!(" OR {} LIKE ", c.person_search))
+                .push_bind(contains_pattern(search))
+                .push(" OR r.event_id = ANY(");
+            push_event_ids(qb, kind, search);
+            qb.push("))");
+        }
+        None => {}
     }
     if let Some(dealer) = dealer_search {
         qb.push(" AND ");
@@ -387,6 +394,34 @@ pub fn push_filters(
     if let Some(to) = q.to {
         qb.push(format_args!(" AND r.{date} <= ")).push_bind(to);
     }
+}
+
+/// The registrations `search` matches, one `SELECT` per way of matching (number prefix, person,
+/// event name), each through its own index ([`search_is_narrow`](crate::list::sql::search_is_narrow)).
+pub fn push_search_ids(qb: &mut QueryBuilder<Postgres>, kind: EventKind, search: &str) {
+    let c = cols(kind);
+    qb.push(format_args!("SELECT id FROM {} WHERE ", c.table));
+    push_number_prefix(qb, "registration_number", search);
+    qb.push(format_args!(
+        " UNION ALL SELECT r.id FROM {} r WHERE {} LIKE ",
+        c.table, c.person_search
+    ))
+    .push_bind(contains_pattern(search))
+    .push(format_args!(
+        " UNION ALL SELECT id FROM {} WHERE event_id = ANY(",
+        c.table
+    ));
+    push_event_ids(qb, kind, search);
+    qb.push(")");
+}
+
+/// `ARRAY(…)` of the ids of `kind`'s events whose name contains `search`.
+fn push_event_ids(qb: &mut QueryBuilder<Postgres>, kind: EventKind, search: &str) {
+    qb.push("ARRAY(SELECT id FROM events WHERE kind = ")
+        .push_bind(kind)
+        .push(" AND lower(name) LIKE ")
+        .push_bind(contains_pattern(search))
+        .push(")");
 }
 
 /// The sort expression of an order, and whether its key is a timestamp.

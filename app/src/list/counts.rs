@@ -1,0 +1,239 @@
+//! Module lists' counts, kept while they hold (server only).
+//!
+//! A list's first page says how many rows match: [`capped_count`] scans up to
+//! [`COUNT_CAP`](super::COUNT_CAP) + 1 of them on every first page. Under [`CACHED_FROM`] matches
+//! that scan costs no more than the page itself and is always made, so small figures are always
+//! exact. From there on the figure is kept, per module, caller's scope and filters, and used
+//! again:
+//!
+//! - while nothing in the module changed: every committed change of every process reaches this
+//!   process's [`LiveHub`], which counts them ([`LiveHub::changes`]); a figure counted under
+//!   another number of changes is not used. A lost listener connection counts as a change to
+//!   every module.
+//! - for at most [`CACHED_FOR`]: some changes send no event (a renamed dealer that a dealer
+//!   search now matches, rows loaded in bulk), and are seen within that time.
+//!
+//! The scope is what decides which rows a caller may count: the dealer a dealer user is kept to
+//! (by the list's `dealer_filter` and by row-level security), or the whole network for
+//! manufacturer staff. Two dealers' users never share a figure.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::sql::capped_count;
+use crate::auth::roles::UserType;
+use crate::auth::server::Ctx;
+use crate::error::AppError;
+use crate::live::server::LiveHub;
+use crate::modules::Module;
+
+/// Figures from this many matches on are kept; smaller ones are counted every time.
+pub const CACHED_FROM: i64 = 1_000;
+/// The longest a figure is used again.
+pub const CACHED_FOR: Duration = Duration::from_secs(60);
+/// The most figures kept: past it, stale ones are dropped, then all of them.
+const MAX_KEPT: usize = 4_096;
+
+/// Which rows a caller may count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Scope {
+    dealer_user: bool,
+    dealer: Option<Uuid>,
+}
+
+/// What a figure counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    module: Module,
+    scope: Scope,
+    /// The list's query (on a first page, so without a cursor), as JSON.
+    filters: String,
+}
+
+/// A kept figure.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    total: i64,
+    /// [`LiveHub::changes`] of the module before it was counted.
+    changes: u64,
+    at: Instant,
+}
+
+/// The process's kept figures. Cheap to clone: a handle.
+#[derive(Clone)]
+pub struct CountCache {
+    hub: LiveHub,
+    kept: Arc<Mutex<HashMap<Key, Kept>>>,
+}
+
+impl CountCache {
+    /// An empty cache whose figures hold while `hub` hears of no change.
+    pub fn new(hub: &LiveHub) -> Self {
+        CountCache {
+            hub: hub.clone(),
+            kept: Arc::default(),
+        }
+    }
+
+    /// How many rows of `module` the first page of `ctx`'s list for `query` matches, capped as
+    /// [`capped_count`] caps it: a kept figure when one holds, else counted in `conn` (the
+    /// caller's transaction) over `from_where`, and kept when it is [`CACHED_FROM`] or more.
+    pub async fn count(
+        &self,
+        ctx: &Ctx,
+        conn: &mut PgConnection,
+        module: Module,
+        query: &impl Serialize,
+        from_where: impl FnOnce(&mut QueryBuilder<Postgres>),
+    ) -> Result<i64, AppError> {
+        let key = Key {
+            module,
+            scope: Scope {
+                dealer_user: ctx.actor.user_type == UserType::Dealer,
+                dealer: ctx.decision.dealer_filter.or(ctx.actor.dealer_id),
+            },
+            filters: serde_json::to_string(query).map_err(AppError::internal)?,
+        };
+        if let Some(total) = self.get(&key, Instant::now()) {
+            return Ok(total);
+        }
+        // Read before counting: a change committed during the count makes the figure stale.
+        let changes = self.hub.changes(module);
+        let total = capped_count(conn, from_where).await?;
+        self.keep(key, total, changes, Instant::now());
+        Ok(total)
+    }
+
+    /// The figure kept for `key`, if it still holds at `now`.
+    fn get(&self, key: &Key, now: Instant) -> Option<i64> {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(key)
+            .filter(|k| self.holds(key.module, k, now))
+            .map(|k| k.total)
+    }
+
+    fn holds(&self, module: Module, kept: &Kept, now: Instant) -> bool {
+        kept.changes == self.hub.changes(module) && now.duration_since(kept.at) < CACHED_FOR
+    }
+
+    /// Keeps `total` for `key` if it is big enough to be worth it.
+    fn keep(&self, key: Key, total: i64, changes: u64, at: Instant) {
+        if total < CACHED_FROM {
+            return;
+        }
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() >= MAX_KEPT && !kept.contains_key(&key) {
+            kept.retain(|k, v| self.holds(k.module, v, at));
+            if kept.len() >= MAX_KEPT {
+                kept.clear();
+            }
+        }
+        kept.insert(key, Kept { total, changes, at });
+    }
+
+    /// How many figures are kept.
+    pub fn len(&self) -> usize {
+        self.kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether no figure is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::LiveEvent;
+    use crate::live::server::Fanout;
+
+    fn key(module: Module, dealer: Option<Uuid>, filters: &str) -> Key {
+        Key {
+            module,
+            scope: Scope {
+                dealer_user: dealer.is_some(),
+                dealer,
+            },
+            filters: filters.into(),
+        }
+    }
+
+    fn change(hub: &LiveHub, module: Module) {
+        hub.send(Fanout::Event(Arc::new(LiveEvent::Record {
+            module,
+            id: Uuid::new_v4(),
+            dealer_id: Uuid::new_v4(),
+            version: 1,
+        })));
+    }
+
+    #[test]
+    fn small_figures_are_never_kept_and_big_ones_are_kept_per_scope_and_filters() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let now = Instant::now();
+        let pcc = Module::DealerPcc;
+        cache.keep(key(pcc, None, "a"), CACHED_FROM - 1, hub.changes(pcc), now);
+        assert_eq!(cache.get(&key(pcc, None, "a"), now), None);
+        cache.keep(key(pcc, None, "a"), 5_000, hub.changes(pcc), now);
+        assert_eq!(cache.get(&key(pcc, None, "a"), now), Some(5_000));
+        let dealer = Some(Uuid::new_v4());
+        assert_eq!(cache.get(&key(pcc, dealer, "a"), now), None);
+        assert_eq!(cache.get(&key(pcc, None, "b"), now), None);
+        assert_eq!(cache.get(&key(Module::MtMeet, None, "a"), now), None);
+    }
+
+    #[test]
+    fn a_change_to_the_module_or_a_lost_connection_or_time_retires_a_figure() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let now = Instant::now();
+        let (pcc, api) = (Module::DealerPcc, Module::ApiRegistration);
+        cache.keep(key(pcc, None, "a"), 2_000, hub.changes(pcc), now);
+        cache.keep(key(api, None, "a"), 3_000, hub.changes(api), now);
+        change(&hub, pcc);
+        assert_eq!(cache.get(&key(pcc, None, "a"), now), None);
+        assert_eq!(cache.get(&key(api, None, "a"), now), Some(3_000));
+        hub.send(Fanout::Resync);
+        assert_eq!(cache.get(&key(api, None, "a"), now), None);
+
+        cache.keep(key(api, None, "a"), 3_000, hub.changes(api), now);
+        assert_eq!(
+            cache.get(&key(api, None, "a"), now + CACHED_FOR / 2),
+            Some(3_000)
+        );
+        assert_eq!(cache.get(&key(api, None, "a"), now + CACHED_FOR), None);
+    }
+
+    #[test]
+    fn a_figure_counted_while_a_change_came_in_is_stale_at_once() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let pcc = Module::DealerPcc;
+        let before = hub.changes(pcc);
+        change(&hub, pcc);
+        cache.keep(key(pcc, None, "a"), 2_000, before, Instant::now());
+        assert_eq!(cache.get(&key(pcc, None, "a"), Instant::now()), None);
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let now = Instant::now();
+        for i in 0..=MAX_KEPT {
+            cache.keep(key(Module::DealerPcc, None, &i.to_string()), 2_000, 0, now);
+        }
+        assert!(cache.len() <= MAX_KEPT);
+        assert!(!cache.is_empty());
+    }
+}

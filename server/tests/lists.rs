@@ -1,0 +1,257 @@
+//! Module lists at size, over HTTP against a real database: small counts are made on every first
+//! page, big ones are kept per scope and filters until a change to the module is heard
+//! (`app::list::counts`), a dealer user never sees a figure counted for someone else, and a
+//! narrow search (collected through its indexes) and a broad one (walking the list's order)
+//! answer the same rows in the same order (`app::list::sql::search_is_narrow`).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{call_json, grant_all, signed_in};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn list_query(search: &str) -> Value {
+    json!({"query": {
+        "search": search, "status": null, "brand": null, "from": null, "to": null,
+        "sort": "updated", "ascending": false, "after": null
+    }})
+}
+
+/// A page of the PCC list for `search`, after `after` (a cursor) if given.
+async fn page(c: &reqwest::Client, base: &str, search: &str, after: Option<&str>) -> Value {
+    let mut body = list_query(search);
+    body["query"]["after"] = json!(after);
+    let r = call_json(c, base, "pcc/list", body).await;
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+/// The first page's count of the PCC list for `search`.
+async fn total(c: &reqwest::Client, base: &str, search: &str) -> i64 {
+    page(c, base, search, None).await["total"].as_i64().unwrap()
+}
+
+/// Every number the PCC list shows for `search`, page by page.
+async fn numbers(c: &reqwest::Client, base: &str, search: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let p = page(c, base, search, after.as_deref()).await;
+        for row in p["rows"].as_array().unwrap() {
+            out.push(row["number"].as_str().unwrap().to_owned());
+        }
+        match p["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// `n` decided applications of `dealer`, loaded in bulk behind the app's back (no event).
+async fn load(pool: &PgPool, dealer: Uuid, by: Uuid, prefix: &str, n: i64) {
+    sqlx::query(
+        "INSERT INTO dealer_pcc (dealer_id, submitted_by, application_number, application_date, status, updated_at)
+         SELECT $1, $2, 'PCC-' || $3 || '-' || lpad(i::text, 6, '0'), CURRENT_DATE, 'approved',
+                now() - make_interval(mins => i::int)
+           FROM generate_series(1, $4::bigint) i",
+    )
+    .bind(dealer)
+    .bind(by)
+    .bind(prefix)
+    .bind(n)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+async fn rows(pool: &PgPool, dealer: Option<Uuid>) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM dealer_pcc WHERE $1::uuid IS NULL OR dealer_id = $1")
+        .bind(dealer)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn big_counts_are_kept_per_scope_until_the_module_changes_and_small_ones_never(pool: PgPool) {
+    common::no_mfa_required(&pool).await;
+    let dealer_a = common::dealer(&pool, "A001", "active").await;
+    let dealer_b = common::dealer(&pool, "B001", "active").await;
+    let head_a = common::user(&pool, "head@a.example", "service_head", Some(dealer_a)).await;
+    let head_b = common::user(&pool, "head@b.example", "service_head", Some(dealer_b)).await;
+    let admin = common::user(&pool, "admin@oem.example", "manufacturer_admin", None).await;
+    for u in [head_a, head_b, admin] {
+        grant_all(&pool, u).await;
+    }
+    let base = common::start(pool.clone()).await;
+    let (oem, a, b) = (
+        signed_in(&base, "admin@oem.example").await,
+        signed_in(&base, "head@a.example").await,
+        signed_in(&base, "head@b.example").await,
+    );
+
+    // Small figures are counted every time: a bulk load without an event shows at once.
+    load(&pool, dealer_b, head_b, "B", 40).await;
+    assert_eq!(total(&b, &base, "").await, 40);
+    load(&pool, dealer_b, head_b, "B2", 2).await;
+    assert_eq!(total(&b, &base, "").await, 42);
+
+    // Big figures are kept, per scope: the network's is not dealer A's, nor dealer B's.
+    load(&pool, dealer_a, head_a, "A", 1_500).await;
+    let network = rows(&pool, None).await;
+    assert_eq!(total(&oem, &base, "").await, network);
+    assert_eq!(total(&a, &base, "").await, 1_500);
+    assert_eq!(total(&b, &base, "").await, 42);
+    // Each search is its own figure.
+    assert_eq!(total(&oem, &base, "PCC-A").await, 1_500);
+
+    // Rows loaded without an event are not seen while the figure holds (at most a minute)…
+    load(&pool, dealer_a, head_a, "A2", 3).await;
+    assert_eq!(total(&oem, &base, "").await, network);
+    assert_eq!(total(&a, &base, "").await, 1_500);
+
+    // …and any change made through the app retires every kept figure of the module.
+    let r = common::call(&a, &base, "pcc/create", &[]).await;
+    assert_eq!(r.status(), 200);
+    let now = rows(&pool, None).await;
+    assert_eq!(now, network + 4);
+    let heard_by = Instant::now() + Duration::from_secs(10);
+    while total(&oem, &base, "").await != now {
+        assert!(Instant::now() < heard_by, "the change was not heard");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        total(&a, &base, "").await,
+        rows(&pool, Some(dealer_a)).await
+    );
+    assert_eq!(total(&b, &base, "").await, 42);
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn narrow_and_broad_searches_answer_the_same_rows_in_the_same_order(pool: PgPool) {
+    common::no_mfa_required(&pool).await;
+    let dealer_a = common::dealer(&pool, "A001", "active").await;
+    let dealer_b = common::dealer(&pool, "B001", "active").await;
+    let head_a = common::user(&pool, "head@a.example", "service_head", Some(dealer_a)).await;
+    let admin = common::user(&pool, "admin@oem.example", "manufacturer_admin", None).await;
+    for u in [head_a, admin] {
+        grant_all(&pool, u).await;
+    }
+    // More than the narrow bound (2,000) for "PCC-A", a few for "PCC-A-00001", and dealer B's
+    // rows matching "b001" by their dealer only.
+    load(&pool, dealer_a, head_a, "A", 2_300).await;
+    load(&pool, dealer_b, head_a, "X", 30).await;
+    let base = common::start(pool.clone()).await;
+    let oem = signed_in(&base, "admin@oem.example").await;
+
+    let expected = |search: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT p.application_number FROM dealer_pcc p JOIN dealers d ON d.id = p.dealer_id
+                  WHERE p.application_number LIKE upper($1) || '%'
+                     OR lower(d.dealer_code || ' ' || d.dealer_name) LIKE '%' || lower($1) || '%'
+                  ORDER BY p.updated_at DESC, p.id DESC",
+            )
+            .bind(search)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // Broad: walks the list's order.
+    let broad = numbers(&oem, &base, "pcc-a").await;
+    assert_eq!(broad.len(), 2_300);
+    assert_eq!(broad, expected("pcc-a").await);
+    assert_eq!(total(&oem, &base, "pcc-a").await, 2_300);
+    // Narrow: by number prefix, and by dealer.
+    let narrow = numbers(&oem, &base, "PCC-A-00001").await;
+    assert_eq!(narrow.len(), 10);
+    assert_eq!(narrow, expected("PCC-A-00001").await);
+    let by_dealer = numbers(&oem, &base, "b001").await;
+    assert_eq!(by_dealer.len(), 30);
+    assert_eq!(by_dealer, expected("b001").await);
+}
+
+/// Every registration number the API registrations list shows for `search`, page by page.
+async fn registration_numbers(c: &reqwest::Client, base: &str, search: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = json!({"kind": "api", "query": {
+            "search": search, "event": null, "status": null, "dealer": "", "from": null,
+            "to": null, "sort": "updated", "ascending": false, "after": after
+        }});
+        let r = call_json(c, base, "registrations/list", body).await;
+        assert_eq!(r.status(), 200);
+        let p: Value = r.json().await.unwrap();
+        for row in p["rows"].as_array().unwrap() {
+            out.push(row["number"].as_str().unwrap().to_owned());
+        }
+        match p["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn registration_searches_by_number_person_and_event_agree_in_both_plans(pool: PgPool) {
+    // The generator needs the published survey forms that `migrate` seeds.
+    server::db::migrate(&pool).await.unwrap();
+    common::no_mfa_required(&pool).await;
+    let args = server::config::DemoDataArgs {
+        dealers: 12,
+        users_per_dealer: 2,
+        records: 6_000,
+        seed: 5,
+        today: None,
+        yes_add_to_existing: false,
+    };
+    server::demo_data::run(&pool, &args).await.unwrap();
+    let admin = common::user(&pool, "admin@oem.example", "manufacturer_admin", None).await;
+    grant_all(&pool, admin).await;
+    let base = common::start(pool.clone()).await;
+    let oem = signed_in(&base, "admin@oem.example").await;
+
+    let expected = |search: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT r.registration_number FROM api_registrations r
+                  WHERE r.registration_number LIKE upper($1) || '%'
+                     OR lower(r.employee_name || ' ' || coalesce(r.employee_email, '')) LIKE '%' || lower($1) || '%'
+                     OR r.event_id IN (SELECT id FROM events WHERE kind = 'api' AND lower(name) LIKE '%' || lower($1) || '%')
+                  ORDER BY r.updated_at DESC, r.id DESC",
+            )
+            .bind(search)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let some: (String, String, String) = sqlx::query_as(
+        "SELECT left(registration_number, length(registration_number) - 1),
+                split_part(employee_name, ' ', 2), left(event_name, 6)
+           FROM api_registrations ORDER BY registration_number LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (number, surname, event) = some;
+    // "api" matches every number: more than the narrow bound, so the list walks its order.
+    let all = expected("api".into()).await;
+    assert!(all.len() > 2_000, "{} registrations", all.len());
+    for search in ["api".to_owned(), number, surname, event] {
+        let want = expected(search.clone()).await;
+        assert!(!want.is_empty(), "{search}");
+        assert_eq!(
+            registration_numbers(&oem, &base, &search).await,
+            want,
+            "{search}"
+        );
+    }
+}
