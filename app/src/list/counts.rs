@@ -25,7 +25,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::sql::capped_count;
+use super::sql::{NARROW_SEARCH, capped_count, search_is_narrow};
 use crate::auth::roles::UserType;
 use crate::auth::server::Ctx;
 use crate::error::AppError;
@@ -51,7 +51,7 @@ struct Scope {
 struct Key {
     module: Module,
     scope: Scope,
-    /// The list's query (on a first page, so without a cursor), as JSON.
+    /// The list's query without its position, as JSON ([`filters`]).
     filters: String,
 }
 
@@ -69,6 +69,27 @@ struct Kept {
 pub struct CountCache {
     hub: LiveHub,
     kept: Arc<Mutex<HashMap<Key, Kept>>>,
+}
+
+/// What `ctx`'s first page of `module`'s list for `query` counts.
+fn key(ctx: &Ctx, module: Module, query: &impl Serialize) -> Result<Key, AppError> {
+    Ok(Key {
+        module,
+        scope: Scope {
+            dealer_user: ctx.actor.user_type == UserType::Dealer,
+            dealer: ctx.decision.dealer_filter.or(ctx.actor.dealer_id),
+        },
+        filters: filters(query)?,
+    })
+}
+
+/// A list's query without its position (`after`): the filters, as JSON.
+fn filters(query: &impl Serialize) -> Result<String, AppError> {
+    let mut value = serde_json::to_value(query).map_err(AppError::internal)?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("after");
+    }
+    Ok(value.to_string())
 }
 
 impl CountCache {
@@ -91,14 +112,7 @@ impl CountCache {
         query: &impl Serialize,
         from_where: impl FnOnce(&mut QueryBuilder<Postgres>),
     ) -> Result<i64, AppError> {
-        let key = Key {
-            module,
-            scope: Scope {
-                dealer_user: ctx.actor.user_type == UserType::Dealer,
-                dealer: ctx.decision.dealer_filter.or(ctx.actor.dealer_id),
-            },
-            filters: serde_json::to_string(query).map_err(AppError::internal)?,
-        };
+        let key = key(ctx, module, query)?;
         if let Some(total) = self.get(&key, Instant::now()) {
             return Ok(total);
         }
@@ -107,6 +121,29 @@ impl CountCache {
         let total = capped_count(conn, from_where).await?;
         self.keep(key, total, changes, Instant::now());
         Ok(total)
+    }
+
+    /// Whether `search` (in `ctx`'s list of `module` for `query`) is narrow, as
+    /// [`search_is_narrow`] decides over the ids `push_ids` pushes. A figure kept for the same
+    /// list of more than [`NARROW_SEARCH`] already says it is not (the search alone matches at
+    /// least what it and the other filters match), and saves the bounded count: a broad search
+    /// is repeated as its user pages and refines.
+    pub async fn search_is_narrow(
+        &self,
+        ctx: &Ctx,
+        conn: &mut PgConnection,
+        module: Module,
+        query: &impl Serialize,
+        push_ids: impl FnOnce(&mut QueryBuilder<Postgres>),
+    ) -> Result<bool, AppError> {
+        let key = key(ctx, module, query)?;
+        if self
+            .get(&key, Instant::now())
+            .is_some_and(|total| total > NARROW_SEARCH)
+        {
+            return Ok(false);
+        }
+        search_is_narrow(conn, push_ids).await
     }
 
     /// The figure kept for `key`, if it still holds at `now`.
@@ -223,6 +260,15 @@ mod tests {
         change(&hub, pcc);
         cache.keep(key(pcc, None, "a"), 2_000, before, Instant::now());
         assert_eq!(cache.get(&key(pcc, None, "a"), Instant::now()), None);
+    }
+
+    #[test]
+    fn a_query_is_the_same_filters_on_every_page() {
+        let first = serde_json::json!({"search": "a", "after": null});
+        let later = serde_json::json!({"search": "a", "after": "2026-12-01 10:00:00~x"});
+        let other = serde_json::json!({"search": "b", "after": null});
+        assert_eq!(filters(&first).unwrap(), filters(&later).unwrap());
+        assert_ne!(filters(&first).unwrap(), filters(&other).unwrap());
     }
 
     #[test]

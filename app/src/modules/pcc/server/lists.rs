@@ -13,12 +13,12 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{push_keyset, push_page_limit, search_is_narrow, split_page};
+use crate::list::sql::{push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, check_range, search_text};
 
 /// The list's statement for `q`: columns, filters, order and position, with no page limit (the
 /// list adds one; the export takes every row). Checks the filters.
-/// `narrow`: the search matches few applications ([`search_is_narrow`]).
+/// `narrow`: the search matches few applications ([`crate::list::sql::search_is_narrow`]).
 fn statement(ctx: &Ctx, q: &PccQuery, narrow: bool) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     check_range(q.from, q.to)?;
@@ -48,7 +48,14 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
     let narrow = match &search {
-        Some(s) => search_is_narrow(&mut tx, |qb| repo::push_search_ids(qb, s)).await?,
+        Some(s) => {
+            ctx.state
+                .counts
+                .search_is_narrow(ctx, &mut tx, crate::modules::Module::DealerPcc, q, |qb| {
+                    repo::push_search_ids(qb, s)
+                })
+                .await?
+        }
         None => false,
     };
     let mut qb = statement(ctx, q, narrow)?;

@@ -13,7 +13,7 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{push_keyset, push_page_limit, search_is_narrow, split_page};
+use crate::list::sql::{push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, search_text};
 
 /// A list row and its sort key.
@@ -28,7 +28,7 @@ const SORT_KEY: &str = "s.updated_at";
 
 /// A survey's list statement for `q`: columns, filters, order and position, with no page limit
 /// (the list adds one; the export takes every row). Checks the filters. `narrow`: the search
-/// matches few responses ([`search_is_narrow`]).
+/// matches few responses ([`crate::list::sql::search_is_narrow`]).
 fn statement(
     ctx: &Ctx,
     kind: SurveyKind,
@@ -63,7 +63,14 @@ pub async fn list(
     let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
     let narrow = match &search {
-        Some(s) => search_is_narrow(&mut tx, |qb| repo::push_search_ids(qb, kind, s)).await?,
+        Some(s) => {
+            ctx.state
+                .counts
+                .search_is_narrow(ctx, &mut tx, kind.module(), q, |qb| {
+                    repo::push_search_ids(qb, kind, s)
+                })
+                .await?
+        }
         None => false,
     };
     let mut qb = statement(ctx, kind, q, narrow)?;
