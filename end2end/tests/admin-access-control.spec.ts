@@ -62,6 +62,21 @@ test("the admin creates a dealer user, who gets an invitation", async () => {
   await expect(page.getByRole("heading", { level: 1, name: NEW_USER })).toBeVisible();
 });
 
+test("the users list's dealer filter suggests dealers as you type and finds the new user", async () => {
+  await page.goto("/admin/users");
+  await waitForHydration(page);
+  const dealer = page.getByLabel("Dealer", { exact: true });
+  // The page carries no list of dealers; typing part of a code fetches suggestions.
+  await expect(page.locator("#dealer-suggestions option")).toHaveCount(0);
+  await dealer.fill("e2e-0");
+  await expect(page.locator(`#dealer-suggestions option[value="${DEALER_CODE}"]`)).toHaveCount(1);
+  await dealer.fill(DEALER_CODE);
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(new RegExp(`dealer=${DEALER_CODE}`));
+  await expect(page.getByRole("cell", { name: NEW_EMAIL })).toBeVisible();
+  await expect(page.getByText("1 user matches.")).toBeVisible();
+});
+
 test("a permission toggled in the grid is saved at once; a refused one springs back", async () => {
   await page.goto(`/admin/permissions?q=${encodeURIComponent(NEW_EMAIL)}`);
   const pcc = page.getByRole("checkbox", { name: `${NEW_USER}: Performance Center Program – View` });

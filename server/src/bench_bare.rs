@@ -121,7 +121,7 @@ async fn users_list(
         || q.after.is_some()
         || q.role.is_some()
         || q.user_type.is_some()
-        || q.dealer_id.is_some()
+        || !q.dealer.is_empty()
         || q.active.is_some()
     {
         return Err((

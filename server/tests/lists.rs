@@ -255,3 +255,76 @@ async fn registration_searches_by_number_person_and_event_agree_in_both_plans(po
         );
     }
 }
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_users_list_filters_by_dealer_text_and_dealers_are_suggested_as_you_type(pool: PgPool) {
+    common::no_mfa_required(&pool).await;
+    let north = common::dealer(&pool, "N-100", "active").await;
+    let south = common::dealer(&pool, "S-200", "active").await;
+    for i in 0..12 {
+        common::dealer(&pool, &format!("M-{i:03}"), "active").await;
+    }
+    let head_n = common::user(&pool, "head@north.example", "service_head", Some(north)).await;
+    common::user(&pool, "head@south.example", "service_head", Some(south)).await;
+    let admin = common::user(&pool, "admin@oem.example", "manufacturer_admin", None).await;
+    grant_all(&pool, admin).await;
+    grant_all(&pool, head_n).await;
+    let base = common::start(pool.clone()).await;
+    let oem = signed_in(&base, "admin@oem.example").await;
+
+    let emails = |dealer: &'static str| {
+        let (oem, base) = (oem.clone(), base.clone());
+        async move {
+            let r = call_json(
+                &oem,
+                &base,
+                "admin/users/list",
+                json!({ "query": { "search": "", "dealer": dealer, "sort": "email", "descending": false } }),
+            )
+            .await;
+            let status = r.status().as_u16();
+            let page: Value = r.json().await.unwrap();
+            if status != 200 {
+                return Err(page);
+            }
+            Ok(page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(emails("n-1").await.unwrap(), ["head@north.example"]);
+    assert_eq!(emails("S-200").await.unwrap(), ["head@south.example"]);
+    assert!(emails("nobody").await.unwrap().is_empty());
+    let bad = emails("a\u{0}b").await.unwrap_err();
+    assert!(bad.to_string().contains("dealer"), "{bad}");
+
+    // Suggestions: at most ten, in code order, matching code or name; none for nothing typed.
+    let suggest = |c: &reqwest::Client, text: &str| {
+        let (c, base, text) = (c.clone(), base.clone(), text.to_owned());
+        async move {
+            let r = common::call(&c, &base, "admin/dealers/suggest", &[("text", &text)]).await;
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, found) = suggest(&oem, "m-0").await;
+    assert_eq!(status, 200);
+    let codes: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        (0..10).map(|i| format!("M-{i:03}")).collect::<Vec<_>>()
+    );
+    assert_eq!(suggest(&oem, "s-2").await.1[0]["code"], "S-200");
+    assert_eq!(suggest(&oem, "  ").await.1, json!([]));
+    // A dealer user may not list dealers.
+    let dealer_user = signed_in(&base, "head@north.example").await;
+    assert_eq!(suggest(&dealer_user, "s-2").await.0, 403);
+}

@@ -177,6 +177,13 @@ pub async fn dealer_options() -> Result<Vec<DealerOption>, AppError> {
     dealers::options(&ctx).await
 }
 
+/// Dealers whose code or name contains `text`, for a dealer filter's suggestions as you type.
+#[server(endpoint = "admin/dealers/suggest")]
+pub async fn suggest_dealers(text: String) -> Result<Vec<DealerOption>, AppError> {
+    let ctx = admit(Action::View, Area::Dealers).await?;
+    dealers::suggest(&ctx, &text).await
+}
+
 /// Creates a dealer. A form post: the answer redirects to the dealer.
 #[server(endpoint = "admin/dealers/create")]
 pub async fn create_dealer(

@@ -1,6 +1,7 @@
 //! Shared UI pieces.
 
 pub mod chart;
+mod dealer_search;
 mod error_panel;
 mod form;
 mod hooks;
@@ -9,6 +10,7 @@ mod list;
 mod nav;
 pub mod time;
 
+pub use dealer_search::{DealerSearch, SUGGESTIONS};
 pub use error_panel::ErrorPanel;
 pub use form::{Field, FormError, SelectField, last_error};
 pub use hooks::{hydrated, query};

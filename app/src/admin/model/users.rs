@@ -63,8 +63,9 @@ pub struct UserQuery {
     pub role: Option<Role>,
     /// Only this kind of user.
     pub user_type: Option<UserType>,
-    /// Only users of this dealer.
-    pub dealer_id: Option<Uuid>,
+    /// Part of the code or name of the users' dealer.
+    #[serde(default)]
+    pub dealer: String,
     /// Only active (true) or deactivated (false) users.
     pub active: Option<bool>,
     /// Order.
@@ -83,7 +84,7 @@ impl UserQuery {
             search: non_empty("q").unwrap_or_default(),
             role: non_empty("role").and_then(|r| Role::from_key(&r)),
             user_type: non_empty("type").and_then(|t| UserType::from_key(&t)),
-            dealer_id: non_empty("dealer").and_then(|d| Uuid::parse_str(&d).ok()),
+            dealer: non_empty("dealer").unwrap_or_default(),
             active: non_empty("active").and_then(|a| match a.as_str() {
                 "yes" => Some(true),
                 "no" => Some(false),
@@ -109,8 +110,8 @@ impl UserQuery {
         if let Some(t) = self.user_type {
             params.push(("type", t.key().into()));
         }
-        if let Some(d) = self.dealer_id {
-            params.push(("dealer", d.to_string()));
+        if !self.dealer.is_empty() {
+            params.push(("dealer", self.dealer.clone()));
         }
         if let Some(a) = self.active {
             params.push(("active", if a { "yes" } else { "no" }.into()));

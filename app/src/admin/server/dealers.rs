@@ -13,6 +13,7 @@ use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::authorize::{Action, Area, Scope};
 use crate::auth::server::Ctx;
 use crate::auth::server::session::{self, EndReason};
+use crate::components::SUGGESTIONS;
 use crate::dealers::{Brand, DealerStatus};
 use crate::email::Email;
 use crate::error::AppError;
@@ -218,6 +219,30 @@ pub async fn options(ctx: &Ctx) -> Result<Vec<DealerOption>, AppError> {
         r#"SELECT id, dealer_code AS code, dealer_name AS name,
                   COALESCE(status, 'active') AS "status!: DealerStatus"
              FROM dealers ORDER BY dealer_code LIMIT 5000"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(options)
+}
+
+/// At most [`SUGGESTIONS`] dealers whose code or name contains `text`, in code order: what the
+/// dealer filters suggest as you type (`text` checked as list search text, on field `dealer`).
+#[instrument(skip(ctx), fields(actor = %ctx.actor.id))]
+pub async fn suggest(ctx: &Ctx, text: &str) -> Result<Vec<DealerOption>, AppError> {
+    let Some(text) = search_text("dealer", text)? else {
+        return Ok(Vec::new());
+    };
+    let mut tx = ctx.begin().await?;
+    let options = sqlx::query_as!(
+        DealerOption,
+        r#"SELECT id, dealer_code AS code, dealer_name AS name,
+                  COALESCE(status, 'active') AS "status!: DealerStatus"
+             FROM dealers
+            WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE $1
+            ORDER BY dealer_code LIMIT $2"#,
+        contains_pattern(&text),
+        SUGGESTIONS
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -18,7 +18,9 @@ use crate::dealers::DealerStatus;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{capped_count, contains_pattern, push_page_limit, split_page};
+use crate::list::sql::{
+    capped_count, contains_pattern, push_dealer_filter, push_page_limit, split_page,
+};
 use crate::list::{Cursor, Page, search_text};
 use crate::modules::Module;
 
@@ -67,6 +69,7 @@ fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
     q: &UserQuery,
     search: Option<&str>,
+    dealer_search: Option<&str>,
     dealer_filter: Option<Uuid>,
     hidden: &[Role],
 ) {
@@ -85,8 +88,9 @@ fn push_filters(
     if let Some(t) = q.user_type {
         qb.push(" AND u.user_type = ").push_bind(t);
     }
-    if let Some(d) = q.dealer_id {
-        qb.push(" AND u.dealer_id = ").push_bind(d);
+    if let Some(dealer) = dealer_search {
+        qb.push(" AND ");
+        push_dealer_filter(qb, "u.dealer_id", dealer);
     }
     if let Some(dealer) = dealer_filter {
         // A dealer-scoped decision narrows any dealer filter the browser asked for.
@@ -128,6 +132,7 @@ fn to_row(r: UserDbRow) -> UserRow {
 /// row). Checks the filters.
 fn statement(ctx: &Ctx, q: &UserQuery) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
+    let dealer = search_text("dealer", &q.dealer)?;
     let hidden = roles_out_of_reach(ctx.actor.role);
     let (key, timestamp) = sort_key(q.sort);
     let (cmp, dir) = if q.descending {
@@ -146,6 +151,7 @@ fn statement(ctx: &Ctx, q: &UserQuery) -> Result<QueryBuilder<Postgres>, AppErro
         &mut qb,
         q,
         search.as_deref(),
+        dealer.as_deref(),
         ctx.decision.dealer_filter,
         hidden,
     );
@@ -174,11 +180,19 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     });
     let total = if q.after.is_none() {
         let search = search_text("q", &q.search)?;
+        let dealer = search_text("dealer", &q.dealer)?;
         let dealer_filter = ctx.decision.dealer_filter;
         let hidden = roles_out_of_reach(ctx.actor.role);
         Some(
             capped_count(&mut tx, |qb| {
-                push_filters(qb, q, search.as_deref(), dealer_filter, hidden)
+                push_filters(
+                    qb,
+                    q,
+                    search.as_deref(),
+                    dealer.as_deref(),
+                    dealer_filter,
+                    hidden,
+                )
             })
             .await?,
         )

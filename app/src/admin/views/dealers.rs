@@ -84,6 +84,7 @@ fn DealerTable(rows: Vec<DealerRow>) -> impl IntoView {
             <tbody>
                 {rows.into_iter().map(|d| {
                     let badge = if d.status.is_active() { "badge ok" } else { "badge off" };
+                    let users = format!("/admin/users?dealer={}", urlencoding::encode(&d.dealer_code));
                     view! {
                     <tr>
                         <td class="mono"><A href=format!("/admin/dealers/{}", d.id)>{d.dealer_code}</A></td>
@@ -91,7 +92,7 @@ fn DealerTable(rows: Vec<DealerRow>) -> impl IntoView {
                         <td>{d.city.unwrap_or_default()}</td>
                         <td>{d.brand.map(Brand::label)}</td>
                         <td><span class=badge>{d.status.label()}</span></td>
-                        <td><A href=format!("/admin/users?dealer={}", d.id)>{d.active_users}</A></td>
+                        <td><A href=users>{d.active_users}</A></td>
                     </tr>
                     }
                 }).collect_view()}
@@ -214,10 +215,11 @@ pub fn DealerEditPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     dealer.await.map(|d| {
                         let id = d.id;
+                        let users = format!("/admin/users?dealer={}", urlencoding::encode(&d.dealer_code));
                         view! {
                             <h1>{format!("{} – {}", d.dealer_code, d.dealer_name)}</h1>
                             <p class="lead">
-                                <A href=format!("/admin/users?dealer={id}")>{format!("{} active user(s)", d.active_users)}</A>
+                                <A href=users>{format!("{} active user(s)", d.active_users)}</A>
                                 " · " <A href=format!("/admin/audit?id={id}")>"History"</A>
                             </p>
                             <section class="card narrow">

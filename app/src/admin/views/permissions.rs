@@ -22,7 +22,6 @@ pub fn PermissionsPage() -> impl IntoView {
     let query = Memo::new(move |_| q.with(|m| UserQuery::from_params(|k| m.get(k))));
     let version = RwSignal::new(0u32);
     let page = Resource::new(move || (query.get(), version.get()), |(q, _)| list_users(q));
-    let dealers = Resource::new(|| (), |_| dealer_options());
     let notice = RwSignal::new(None::<String>);
     let selected = RwSignal::new(Vec::<Uuid>::new());
     // A selection is of rows on screen: new filters or another page start a new one.
@@ -74,7 +73,7 @@ pub fn PermissionsPage() -> impl IntoView {
                 </table>
             }}
         >
-            <UserFilters query dealers path="/admin/permissions"/>
+            <UserFilters query path="/admin/permissions"/>
             <div class="toolbar" role="group" aria-label="Bulk actions">
                 <span>{move || format!("{} selected", selected.get().len())}</span>
                 <label>"Template"

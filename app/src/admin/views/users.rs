@@ -18,7 +18,8 @@ use crate::auth::authorize::{Action, Area, Scope, TargetUser, UserChange};
 use crate::auth::roles::{Role, UserType};
 use crate::components::time::minutes;
 use crate::components::{
-    ErrorPanel, Field, FormError, ListPage, Notice, SelectField, hydrated, last_error, query,
+    DealerSearch, ErrorPanel, Field, FormError, ListPage, Notice, SelectField, hydrated,
+    last_error, query,
 };
 use crate::email::MAX_EMAIL;
 use crate::error::AppError;
@@ -32,7 +33,6 @@ pub fn UsersPage() -> impl IntoView {
     let q = use_query_map();
     let query = Memo::new(move |_| q.with(|m| UserQuery::from_params(|k| m.get(k))));
     let page = Resource::new(move || query.get(), list_users);
-    let dealers = Resource::new(|| (), |_| dealer_options());
     view! {
         <ListPage
             title="Users"
@@ -48,7 +48,7 @@ pub fn UsersPage() -> impl IntoView {
             loading="Loading users…"
             rows={move |rows: Vec<UserRow>| view! { <UserTable rows query=query.get_untracked()/> }}
         >
-            <UserFilters query dealers path="/admin/users"/>
+            <UserFilters query path="/admin/users"/>
         </ListPage>
     }
 }
@@ -56,11 +56,7 @@ pub fn UsersPage() -> impl IntoView {
 /// The filter form of the users list and the permission grid: a GET form, so it works without
 /// JavaScript and the URL can be shared.
 #[component]
-pub fn UserFilters(
-    query: Memo<UserQuery>,
-    dealers: Resource<Result<Vec<DealerOption>, AppError>>,
-    path: &'static str,
-) -> impl IntoView {
+pub fn UserFilters(query: Memo<UserQuery>, path: &'static str) -> impl IntoView {
     let q = move || query.get();
     view! {
         <form method="get" action=path class="filters" role="search">
@@ -81,25 +77,7 @@ pub fn UserFilters(
                     }).collect_view()}
                 </select>
             </label>
-            // The options come from the server: the whole select waits for them, so nothing
-            // but <option>s ever sits inside it.
-            <Suspense fallback=|| view! { <label>"Dealer" <select name="dealer" disabled=true><option>"Loading…"</option></select></label> }>
-                {move || Suspend::new(async move {
-                    // Tracked: going back to an unfiltered list must clear the choice shown here.
-                    let selected = query.get().dealer_id;
-                    let options = dealers.await.unwrap_or_default();
-                    view! {
-                        <label>"Dealer"
-                            <select name="dealer">
-                                <option value="">"Any dealer"</option>
-                                {options.into_iter().map(|d| view! {
-                                    <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} – {}", d.code, d.name)}</option>
-                                }).collect_view()}
-                            </select>
-                        </label>
-                    }
-                })}
-            </Suspense>
+            <DealerSearch value=Signal::derive(move || q().dealer)/>
             <label>"Status"
                 <select name="active">
                     <option value="">"Active and deactivated"</option>
