@@ -289,6 +289,50 @@ pub mod sql {
         .push(")");
     }
 
+    /// A list's dealer filter (part of a dealer's code or name), as its statement applies it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DealerFilter<'a> {
+        /// The one dealer the text names ([`dealer_filter`]): `column = id`, so a list ordered
+        /// by a (dealer, sort key) index reads a page of that dealer's rows in order instead of
+        /// reading and sorting all of them (1,060 registrations of one dealer at a million:
+        /// 1.5 ms through the semi-join, 0.35 ms by equality).
+        One(uuid::Uuid),
+        /// Every dealer whose code or name contains the text ([`push_dealer_filter`]).
+        Matching(&'a str),
+    }
+
+    impl DealerFilter<'_> {
+        /// `column` (a record's dealer id) is the filter's dealer, or one of them.
+        pub fn push(self, qb: &mut QueryBuilder<Postgres>, column: &str) {
+            match self {
+                DealerFilter::One(id) => {
+                    qb.push(format_args!("{column} = ")).push_bind(id);
+                }
+                DealerFilter::Matching(text) => push_dealer_filter(qb, column, text),
+            }
+        }
+    }
+
+    /// The dealer filter for `text`: [`DealerFilter::One`] when exactly one dealer (that `conn`
+    /// may see) matches it, else [`DealerFilter::Matching`]. One probe of the dealers' trigram
+    /// index, for at most two rows. A file reads every match anyway and keeps `Matching`.
+    pub async fn dealer_filter<'a>(
+        conn: &mut PgConnection,
+        text: &'a str,
+    ) -> Result<DealerFilter<'a>, AppError> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT id FROM dealers \
+             WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE $1 LIMIT 2",
+        )
+        .bind(contains_pattern(text))
+        .fetch_all(conn)
+        .await?;
+        Ok(match ids[..] {
+            [id] => DealerFilter::One(id),
+            _ => DealerFilter::Matching(text),
+        })
+    }
+
     /// The same match as an id array, for a search that also matches record numbers: inside an
     /// `OR` a semi-join cannot become an index condition, an array can (a bitmap OR of the
     /// number index and the dealer index).
@@ -385,6 +429,18 @@ pub mod sql {
             .push(") matches");
         let n: i64 = qb.build_query_scalar().fetch_one(conn).await?;
         Ok(n <= NARROW_SEARCH)
+    }
+
+    /// How a list reads a search's matches.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SearchPlan {
+        /// Walk the list's order until a page of matches turns up (a broad search).
+        Walk,
+        /// Collect the matches through their indexes and sort them ([`search_is_narrow`]).
+        Collect,
+        /// The search names one dealer and matches no record number: that dealer's rows, read
+        /// in the list's order through its (dealer, sort key) index ([`DealerFilter::One`]).
+        Dealer(uuid::Uuid),
     }
 
     /// ` AND {id} IN (…)`: a narrow search's condition, over the ids `push_ids` pushes (as for

@@ -177,12 +177,17 @@ async fn narrow_and_broad_searches_answer_the_same_rows_in_the_same_order(pool: 
 }
 
 /// Every registration number the API registrations list shows for `search`, page by page.
-async fn registration_numbers(c: &reqwest::Client, base: &str, search: &str) -> Vec<String> {
+async fn registration_numbers(
+    c: &reqwest::Client,
+    base: &str,
+    search: &str,
+    dealer: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let body = json!({"kind": "api", "query": {
-            "search": search, "event": null, "status": null, "dealer": "", "from": null,
+            "search": search, "event": null, "status": null, "dealer": dealer, "from": null,
             "to": null, "sort": "updated", "ascending": false, "after": after
         }});
         let r = call_json(c, base, "registrations/list", body).await;
@@ -249,9 +254,40 @@ async fn registration_searches_by_number_person_and_event_agree_in_both_plans(po
         let want = expected(search.clone()).await;
         assert!(!want.is_empty(), "{search}");
         assert_eq!(
-            registration_numbers(&oem, &base, &search).await,
+            registration_numbers(&oem, &base, &search, "").await,
             want,
             "{search}"
+        );
+    }
+
+    // The dealer filter: one dealer named (read in order through its index) or several matched.
+    let by_dealer = |text: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT r.registration_number FROM api_registrations r JOIN dealers d ON d.id = r.dealer_id
+                  WHERE lower(d.dealer_code || ' ' || d.dealer_name) LIKE '%' || lower($1) || '%'
+                  ORDER BY r.updated_at DESC, r.id DESC",
+            )
+            .bind(text)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let code: String =
+        sqlx::query_scalar("SELECT dealer_code FROM dealers ORDER BY dealer_code LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let several = code[..code.len() - 1].to_owned();
+    for text in [code, several] {
+        let want = by_dealer(text.clone()).await;
+        assert!(!want.is_empty(), "{text}");
+        assert_eq!(
+            registration_numbers(&oem, &base, "", &text).await,
+            want,
+            "{text}"
         );
     }
 }

@@ -13,13 +13,17 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{push_keyset, push_page_limit, split_page};
+use crate::list::sql::{SearchPlan, push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, check_range, search_text};
 
 /// The list's statement for `q`: columns, filters, order and position, with no page limit (the
 /// list adds one; the export takes every row). Checks the filters.
-/// `narrow`: the search matches few applications ([`crate::list::sql::search_is_narrow`]).
-fn statement(ctx: &Ctx, q: &PccQuery, narrow: bool) -> Result<QueryBuilder<Postgres>, AppError> {
+/// `plan`: how the search's matches are read ([`repo::search_plan`]).
+fn statement(
+    ctx: &Ctx,
+    q: &PccQuery,
+    plan: SearchPlan,
+) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
     check_range(q.from, q.to)?;
     let (key, timestamp) = repo::sort_key(q.sort);
@@ -34,7 +38,7 @@ fn statement(ctx: &Ctx, q: &PccQuery, narrow: bool) -> Result<QueryBuilder<Postg
         &mut qb,
         q,
         search.as_deref(),
-        narrow,
+        plan,
         ctx.decision.dealer_filter,
         repo::LIST_FROM,
     );
@@ -47,18 +51,21 @@ fn statement(ctx: &Ctx, q: &PccQuery, narrow: bool) -> Result<QueryBuilder<Postg
 pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
-    let narrow = match &search {
+    let plan = match &search {
         Some(s) => {
-            ctx.state
-                .counts
-                .search_is_narrow(ctx, &mut tx, crate::modules::Module::DealerPcc, q, |qb| {
-                    repo::push_search_ids(qb, s)
-                })
-                .await?
+            repo::search_plan(&mut tx, s, async |conn| {
+                ctx.state
+                    .counts
+                    .search_is_narrow(ctx, conn, crate::modules::Module::DealerPcc, q, |qb| {
+                        repo::push_search_ids(qb, s)
+                    })
+                    .await
+            })
+            .await?
         }
-        None => false,
+        None => SearchPlan::Walk,
     };
-    let mut qb = statement(ctx, q, narrow)?;
+    let mut qb = statement(ctx, q, plan)?;
     push_page_limit(&mut qb);
     let rows: Vec<repo::ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
@@ -72,7 +79,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
                         qb,
                         q,
                         search.as_deref(),
-                        narrow,
+                        plan,
                         dealer_filter,
                         repo::COUNT_FROM,
                     )
@@ -133,7 +140,7 @@ impl ListExport for PccExport {
 
     fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
         // A file reads every match anyway: the order walk costs no more than collecting.
-        statement(ctx, &self.0, false)
+        statement(ctx, &self.0, SearchPlan::Walk)
     }
 
     fn cells(&self, row: repo::ListRow) -> Vec<Cell> {

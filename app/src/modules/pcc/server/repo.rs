@@ -7,7 +7,11 @@ use uuid::Uuid;
 use super::super::model::{PccQuery, PccRow, PccSort};
 use super::super::workflow::PccStatus;
 use crate::dealers::Brand;
-use crate::list::sql::{push_dealer_filter, push_dealer_match, push_id_match, push_number_prefix};
+use crate::error::AppError;
+use crate::list::sql::{
+    DealerFilter, SearchPlan, dealer_filter, push_dealer_filter, push_dealer_match, push_id_match,
+    push_number_prefix,
+};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 
@@ -243,15 +247,17 @@ pub fn sort_key(sort: PccSort) -> (&'static str, bool) {
 /// brand) become a set of dealer ids, so the filters never need the join: the capped count scans
 /// `dealer_pcc` alone, and a number search uses the number index even beside a dealer search.
 ///
-/// `narrow` (see [`search_is_narrow`](crate::list::sql::search_is_narrow)) says the search matches few applications: they are then
-/// collected through the number and dealer indexes and sorted, instead of walking the list's
-/// order until a page of them turns up (1.5 s at a million applications for a number prefix of
-/// old ones, against a few milliseconds collected).
+/// `plan` says how the search's matches are read: a narrow search's
+/// ([`search_is_narrow`](crate::list::sql::search_is_narrow)) are collected through the number
+/// and dealer indexes and sorted, instead of walking the list's order until a page of them turns
+/// up (1.5 s at a million applications for a number prefix of old ones, against a few
+/// milliseconds collected); a search naming one dealer and no number reads that dealer's
+/// applications in order ([`search_plan`]).
 pub fn push_filters(
     qb: &mut QueryBuilder<Postgres>,
     q: &PccQuery,
     search: Option<&str>,
-    narrow: bool,
+    plan: SearchPlan,
     dealer_filter: Option<Uuid>,
     from: &str,
 ) {
@@ -259,16 +265,21 @@ pub fn push_filters(
     if let Some(dealer) = dealer_filter {
         qb.push(" AND p.dealer_id = ").push_bind(dealer);
     }
-    match search {
-        Some(search) if narrow => push_id_match(qb, "p.id", |qb| push_search_ids(qb, search)),
-        Some(search) => {
+    match (search, plan) {
+        (None, _) => {}
+        (Some(_), SearchPlan::Dealer(dealer)) => {
+            qb.push(" AND p.dealer_id = ").push_bind(dealer);
+        }
+        (Some(search), SearchPlan::Collect) => {
+            push_id_match(qb, "p.id", |qb| push_search_ids(qb, search));
+        }
+        (Some(search), SearchPlan::Walk) => {
             qb.push(" AND (");
             push_number_prefix(qb, "p.application_number", search);
             qb.push(" OR ");
             push_dealer_match(qb, "p.dealer_id", search);
             qb.push(")");
         }
-        None => {}
     }
     if let Some(status) = q.status {
         qb.push(" AND p.status = ").push_bind(status);
@@ -293,6 +304,32 @@ pub fn push_search_ids(qb: &mut QueryBuilder<Postgres>, search: &str) {
     push_number_prefix(qb, "application_number", search);
     qb.push(" UNION ALL SELECT id FROM dealer_pcc WHERE ");
     push_dealer_filter(qb, "dealer_id", search);
+}
+
+/// How the list reads `search`'s matches: one dealer's applications when it names exactly one
+/// dealer and starts no application number (a dealer code typed into the search), else collected
+/// when few ([`search_is_narrow`](crate::list::sql::search_is_narrow), through `narrow`), else
+/// walked in the list's order.
+pub async fn search_plan(
+    conn: &mut PgConnection,
+    search: &str,
+    narrow: impl AsyncFnOnce(&mut PgConnection) -> Result<bool, AppError>,
+) -> Result<SearchPlan, AppError> {
+    if let DealerFilter::One(dealer) = dealer_filter(conn, search).await? {
+        let mut qb =
+            QueryBuilder::<Postgres>::new("SELECT EXISTS (SELECT 1 FROM dealer_pcc WHERE ");
+        push_number_prefix(&mut qb, "application_number", search);
+        qb.push(")");
+        let numbered: bool = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+        if !numbered {
+            return Ok(SearchPlan::Dealer(dealer));
+        }
+    }
+    Ok(if narrow(conn).await? {
+        SearchPlan::Collect
+    } else {
+        SearchPlan::Walk
+    })
 }
 
 /// The list's rows, with their dealers.

@@ -14,7 +14,7 @@ use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{push_keyset, push_page_limit, split_page};
+use crate::list::sql::{self, DealerFilter, push_keyset, push_page_limit, split_page};
 use crate::list::{Cursor, Page, check_range, search_text};
 use crate::queue::{QueueItem, QueueQuery};
 use crate::workflow::{Step, available};
@@ -35,9 +35,9 @@ fn statement(
     kind: EventKind,
     q: &RegQuery,
     narrow: bool,
+    dealer: Option<DealerFilter<'_>>,
 ) -> Result<QueryBuilder<Postgres>, AppError> {
     let search = search_text("q", &q.search)?;
-    let dealer = search_text("dealer", &q.dealer)?;
     check_range(q.from, q.to)?;
     let (key, timestamp) = repo::sort_key(q.sort);
     let after = q
@@ -54,7 +54,7 @@ fn statement(
         q,
         search.as_deref(),
         narrow,
-        dealer.as_deref(),
+        dealer,
         ctx.decision.dealer_filter,
     );
     push_keyset(&mut qb, key, "r.id", timestamp, q.ascending, after);
@@ -65,7 +65,12 @@ fn statement(
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id, kind = kind.key()))]
 pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
     let search = search_text("q", &q.search)?;
+    let dealer_text = search_text("dealer", &q.dealer)?;
     let mut tx = ctx.begin().await?;
+    let dealer = match &dealer_text {
+        Some(text) => Some(sql::dealer_filter(&mut tx, text).await?),
+        None => None,
+    };
     let narrow = match &search {
         Some(s) => {
             ctx.state
@@ -77,12 +82,11 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
         }
         None => false,
     };
-    let mut qb = statement(ctx, kind, q, narrow)?;
+    let mut qb = statement(ctx, kind, q, narrow, dealer)?;
     push_page_limit(&mut qb);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
     let total = if q.after.is_none() {
-        let dealer = search_text("dealer", &q.dealer)?;
         let dealer_filter = ctx.decision.dealer_filter;
         let from = format!(" FROM {} r", repo::cols(kind).table);
         Some(
@@ -96,7 +100,7 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
                         q,
                         search.as_deref(),
                         narrow,
-                        dealer.as_deref(),
+                        dealer,
                         dealer_filter,
                     )
                 })
@@ -157,8 +161,16 @@ impl ListExport for RegExport {
     }
 
     fn statement(&self, ctx: &Ctx) -> Result<QueryBuilder<Postgres>, AppError> {
-        // A file reads every match anyway: the order walk costs no more than collecting.
-        statement(ctx, self.0, &self.1, false)
+        // A file reads every match anyway: the order walk costs no more than collecting, and
+        // the dealers matched need no naming.
+        let dealer = search_text("dealer", &self.1.dealer)?;
+        statement(
+            ctx,
+            self.0,
+            &self.1,
+            false,
+            dealer.as_deref().map(DealerFilter::Matching),
+        )
     }
 
     fn cells(&self, row: ListRow) -> Vec<Cell> {

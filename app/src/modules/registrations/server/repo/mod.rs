@@ -13,7 +13,9 @@ use super::super::model::{EventKind, EventRow, Person, RegQuery, RegRow, RegSort
 mod events;
 
 use super::super::workflow::RegStatus;
-use crate::list::sql::{contains_pattern, push_dealer_filter, push_id_match, push_number_prefix};
+use crate::list::sql::{
+    DealerFilter, contains_pattern, push_dealer_filter, push_id_match, push_number_prefix,
+};
 use crate::modules::Module;
 use crate::queue::QueueQuery;
 pub use events::*;
@@ -354,7 +356,7 @@ pub fn push_filters(
     q: &RegQuery,
     search: Option<&str>,
     narrow: bool,
-    dealer_search: Option<&str>,
+    dealer_search: Option<DealerFilter<'_>>,
     dealer_filter: Option<Uuid>,
 ) {
     qb.push(" WHERE true");
@@ -379,7 +381,7 @@ pub fn push_filters(
     }
     if let Some(dealer) = dealer_search {
         qb.push(" AND ");
-        push_dealer_filter(qb, "r.dealer_id", dealer);
+        dealer.push(qb, "r.dealer_id");
     }
     if let Some(event) = q.event {
         qb.push(" AND r.event_id = ").push_bind(event);
