@@ -124,18 +124,22 @@ impl CountCache {
     }
 
     /// Whether `search` (in `ctx`'s list of `module` for `query`) is narrow, as
-    /// [`search_is_narrow`] decides over the ids `push_ids` pushes. A figure kept for the same
-    /// list of more than [`NARROW_SEARCH`] already says it is not (the search alone matches at
-    /// least what it and the other filters match), and saves the bounded count: a broad search
-    /// is repeated as its user pages and refines.
+    /// [`search_is_narrow`] decides over the ids `push_ids` pushes for it; no search is not. A
+    /// figure kept for the same list of more than [`NARROW_SEARCH`] already says it is not (the
+    /// search alone matches at least what it and the other filters match), and saves the bounded
+    /// count: a broad search is repeated as its user pages and refines.
     pub async fn search_is_narrow(
         &self,
         ctx: &Ctx,
         conn: &mut PgConnection,
         module: Module,
         query: &impl Serialize,
-        push_ids: impl FnOnce(&mut QueryBuilder<Postgres>),
+        search: Option<&str>,
+        push_ids: impl FnOnce(&mut QueryBuilder<Postgres>, &str),
     ) -> Result<bool, AppError> {
+        let Some(search) = search else {
+            return Ok(false);
+        };
         let key = key(ctx, module, query)?;
         if self
             .get(&key, Instant::now())
@@ -143,7 +147,7 @@ impl CountCache {
         {
             return Ok(false);
         }
-        search_is_narrow(conn, push_ids).await
+        search_is_narrow(conn, |qb| push_ids(qb, search)).await
     }
 
     /// The figure kept for `key`, if it still holds at `now`.

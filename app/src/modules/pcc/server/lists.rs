@@ -56,9 +56,14 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
             repo::search_plan(&mut tx, s, async |conn| {
                 ctx.state
                     .counts
-                    .search_is_narrow(ctx, conn, crate::modules::Module::DealerPcc, q, |qb| {
-                        repo::push_search_ids(qb, s)
-                    })
+                    .search_is_narrow(
+                        ctx,
+                        conn,
+                        crate::modules::Module::DealerPcc,
+                        q,
+                        Some(s),
+                        repo::push_search_ids,
+                    )
                     .await
             })
             .await?

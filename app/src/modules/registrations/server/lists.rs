@@ -71,17 +71,18 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
         Some(text) => Some(sql::dealer_filter(&mut tx, text).await?),
         None => None,
     };
-    let narrow = match &search {
-        Some(s) => {
-            ctx.state
-                .counts
-                .search_is_narrow(ctx, &mut tx, kind.module(), q, |qb| {
-                    repo::push_search_ids(qb, kind, s)
-                })
-                .await?
-        }
-        None => false,
-    };
+    let narrow = ctx
+        .state
+        .counts
+        .search_is_narrow(
+            ctx,
+            &mut tx,
+            kind.module(),
+            q,
+            search.as_deref(),
+            |qb, s| repo::push_search_ids(qb, kind, s),
+        )
+        .await?;
     let mut qb = statement(ctx, kind, q, narrow, dealer)?;
     push_page_limit(&mut qb);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;

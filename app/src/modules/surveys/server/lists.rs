@@ -62,17 +62,18 @@ pub async fn list(
 ) -> Result<Page<ResponseRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let mut tx = ctx.begin().await?;
-    let narrow = match &search {
-        Some(s) => {
-            ctx.state
-                .counts
-                .search_is_narrow(ctx, &mut tx, kind.module(), q, |qb| {
-                    repo::push_search_ids(qb, kind, s)
-                })
-                .await?
-        }
-        None => false,
-    };
+    let narrow = ctx
+        .state
+        .counts
+        .search_is_narrow(
+            ctx,
+            &mut tx,
+            kind.module(),
+            q,
+            search.as_deref(),
+            |qb, s| repo::push_search_ids(qb, kind, s),
+        )
+        .await?;
     let mut qb = statement(ctx, kind, q, narrow)?;
     push_page_limit(&mut qb);
     let rows: Vec<ListRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
