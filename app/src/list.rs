@@ -281,12 +281,16 @@ pub mod sql {
     /// most dealers walks the list's order instead. (An id array here cost 1.5 s for a dealer
     /// matching nothing: the planner cannot see the array's size and walked every row in order.)
     pub fn push_dealer_filter(qb: &mut QueryBuilder<Postgres>, column: &str, search: &str) {
-        qb.push(format_args!(
-            "{column} IN (SELECT id FROM dealers \
-             WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE "
-        ))
-        .push_bind(contains_pattern(search))
-        .push(")");
+        qb.push(format_args!("{column} IN ("));
+        push_dealers_matching(qb, search);
+        qb.push(")");
+    }
+
+    /// `SELECT id FROM dealers` whose code or name contains `search` (any case): the one
+    /// expression the dealers' trigram index covers, for every dealer match of the lists.
+    fn push_dealers_matching(qb: &mut QueryBuilder<Postgres>, search: &str) {
+        qb.push("SELECT id FROM dealers WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE ")
+            .push_bind(contains_pattern(search));
     }
 
     /// A list's dealer filter (part of a dealer's code or name), as its statement applies it.
@@ -320,13 +324,10 @@ pub mod sql {
         conn: &mut PgConnection,
         text: &'a str,
     ) -> Result<DealerFilter<'a>, AppError> {
-        let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
-            "SELECT id FROM dealers \
-             WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE $1 LIMIT 2",
-        )
-        .bind(contains_pattern(text))
-        .fetch_all(conn)
-        .await?;
+        let mut qb = QueryBuilder::<Postgres>::new("");
+        push_dealers_matching(&mut qb, text);
+        qb.push(" LIMIT 2");
+        let ids: Vec<uuid::Uuid> = qb.build_query_scalar().fetch_all(conn).await?;
         Ok(match ids[..] {
             [id] => DealerFilter::One(id),
             _ => DealerFilter::Matching(text),
@@ -337,12 +338,9 @@ pub mod sql {
     /// `OR` a semi-join cannot become an index condition, an array can (a bitmap OR of the
     /// number index and the dealer index).
     pub fn push_dealer_match(qb: &mut QueryBuilder<Postgres>, column: &str, search: &str) {
-        qb.push(format_args!(
-            "{column} = ANY(ARRAY(SELECT id FROM dealers \
-             WHERE lower(dealer_code::text || ' ' || dealer_name::text) LIKE "
-        ))
-        .push_bind(contains_pattern(search))
-        .push("))");
+        qb.push(format_args!("{column} = ANY(ARRAY("));
+        push_dealers_matching(qb, search);
+        qb.push("))");
     }
 
     /// `column` (a record number) starts with `search`, upper-cased, as a byte-wise range
