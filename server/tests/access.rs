@@ -912,3 +912,81 @@ async fn settings_are_validated_and_audited(pool: PgPool) {
     .await;
     assert_eq!(bad_dates.status(), 422);
 }
+
+/// A caller that goes away mid-request has its future dropped wherever it is, so the request's
+/// transaction must survive being dropped at any await. sqlx 0.9.0 counted a transaction only
+/// after BEGIN's answer came back: dropped in between, the connection went back to the pool
+/// inside a transaction nobody would end, the next borrower's statements ran in it and held
+/// their row locks (seen in a benchmark as a session's `last_seen_at` update waiting 9.96 s, with
+/// "there is already a transaction in progress" in PostgreSQL's log). Here `begin_as` is dropped
+/// after each number of polls until it completes, for both kinds of actor, on a pool of one
+/// connection; after every drop that connection must be outside any transaction.
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_request_dropped_while_its_transaction_begins_leaves_no_transaction_open(pool: PgPool) {
+    use std::future::Future;
+    use std::task::Poll;
+
+    let dealer = common::dealer(&pool, "A-001", "active").await;
+    let head = common::user(&pool, "head@a.example", "service_head", Some(dealer)).await;
+    let admin = common::user(&pool, "root@oem.example", "super_admin", None).await;
+    let actor = |id, user_type, dealer_id| Actor {
+        id,
+        role: Role::ServiceHead,
+        user_type,
+        dealer_id,
+        active: true,
+        dealer_active: true,
+        permissions: Permissions::ALL,
+    };
+    let one = server::db::pool((*pool.connect_options()).clone(), 1)
+        .await
+        .unwrap();
+    for who in [
+        actor(head, UserType::Dealer, Some(dealer)),
+        actor(admin, UserType::Manufacturer, None),
+    ] {
+        let mut dropped_midway = 0;
+        for polls in 0.. {
+            let mut begin = Box::pin(begin_as(&one, &who));
+            let mut completed = false;
+            for _ in 0..=polls {
+                let step = std::future::poll_fn(|cx| Poll::Ready(begin.as_mut().poll(cx))).await;
+                if step.is_ready() {
+                    completed = true;
+                    break;
+                }
+                // Time for one round trip to come back before the next poll.
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            drop(begin);
+            // The pool's one connection: acquiring it waits until the dropped request let go.
+            let mut conn = one.acquire().await.unwrap();
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            // Seen from another connection while this one sits idle: 'idle', not 'idle in
+            // transaction'.
+            let state: String =
+                sqlx::query_scalar("SELECT state FROM pg_stat_activity WHERE pid = $1")
+                    .bind(pid)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let outside = state == "idle";
+            assert!(
+                outside,
+                "{:?}'s request dropped after {polls} polls left its connection {state}",
+                who.user_type
+            );
+            if completed {
+                break;
+            }
+            dropped_midway += 1;
+        }
+        assert!(
+            dropped_midway >= 1,
+            "begin_as was dropped midway at least once"
+        );
+    }
+}
