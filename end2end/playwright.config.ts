@@ -44,7 +44,8 @@ export default defineConfig({
         stderr: "pipe",
         env: {
           LEPTOS_OUTPUT_NAME: "one-aftersales",
-          LEPTOS_SITE_ROOT: "target/site",
+          // The dev bundle `make test` builds for these tests (target/site is the release site).
+          LEPTOS_SITE_ROOT: "target/site-e2e",
           LEPTOS_SITE_PKG_DIR: "pkg",
           LEPTOS_SITE_ADDR: addr,
           LEPTOS_RELOAD_PORT: "3101",

@@ -80,7 +80,9 @@ step "unit and integration tests"
 cargo test -p app -p server --all-targets
 
 step "end-to-end tests in Chromium"
-cargo leptos build --frontend-only --split
+# The dev bundle goes to a site of its own: written over target/site, it would be what a later
+# `make run` serves, since the release build (scripts/build-release.sh) sees no source change.
+LEPTOS_SITE_ROOT=target/site-e2e cargo leptos build --frontend-only --split
 e2e_url="$(server scratch-db oap_e2e)"
 # A manufacturer admin of its own for the access-control journey, so it and the first-user journey
 # (which needs the super admin's very first sign-in) do not depend on each other's order.

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """The largest functions of the first page's WASM module, by name, to see what a change put there.
 
-    scripts/wasm-main.py [FILTER]   (after `cargo leptos build --release --split`)
+    scripts/wasm-main.py [FILTER]      (after `cargo leptos build --release --split`)
+    scripts/wasm-main.py --by-crate    the same bytes summed per crate
 
 Reads the split main module cargo-leptos leaves in target/front (with its name section, before
 wasm-bindgen and wasm-opt), and prints the functions' body sizes, largest first (those whose
 demangled-ish name contains FILTER, when given). Sizes are before optimisation: compare runs, not
 the served total.
 """
+import re
 import sys
 
 PATH = "target/front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm"
@@ -82,12 +84,45 @@ def main():
                     j = sub_end
         i = end
     rows = [(size, names.get(imported + n, f"#{imported + n}")) for n, size in enumerate(bodies)]
+    if sys.argv[1:] == ["--by-crate"]:
+        by_crate(rows)
+        return
     want = sys.argv[1] if len(sys.argv) > 1 else ""
     rows = [r for r in rows if want in r[1]]
     rows.sort(reverse=True)
     print(f"{sum(s for s, _ in rows)} bytes in {len(rows)} functions")
     for size, name in rows[:60]:
         print(f"{size:8} {name[:160]}")
+
+
+def crate_of(name):
+    """The crate a symbol belongs to: its first path's crate (for a trait impl, the implementing
+    type's; for a blanket impl, the trait's), from legacy (_ZN) or v0 (_R) mangling."""
+    if name.startswith("_R"):
+        m = re.search(r"Cs[0-9A-Za-z]*_(\d+)([0-9A-Za-z_]+)", name)
+        return m.group(2)[: int(m.group(1))] if m else "?"
+    m = re.match(r"_ZN(\d+)", name)
+    if not m:
+        return name.split("::")[0] if "::" in name else "(unnamed)"
+    first = name[m.end() : m.end() + int(m.group(1))]
+    for code, text in (("$LT$", "<"), ("$GT$", ">"), ("$RF$", "&"), ("$u20$", " "), ("$C$", ",")):
+        first = first.replace(code, text)
+    first = re.sub(r"^_?<|^&|mut |dyn ", "", first.replace("..", "::"))
+    first = re.sub(r"^(&|mut |dyn |\[|\()+", "", first)
+    if re.match(r"[A-Z]\w* as ", first):
+        first = first.split(" as ", 1)[1]
+    return re.split(r"::|[ <>,$]", first)[0] or "?"
+
+
+def by_crate(rows):
+    sizes, counts = {}, {}
+    for size, name in rows:
+        c = crate_of(name)
+        sizes[c] = sizes.get(c, 0) + size
+        counts[c] = counts.get(c, 0) + 1
+    print(f"{sum(sizes.values())} bytes in {len(rows)} functions")
+    for c in sorted(sizes, key=sizes.get, reverse=True)[:40]:
+        print(f"{sizes[c]:8} {counts[c]:6} {c}")
 
 
 if __name__ == "__main__":
