@@ -511,3 +511,60 @@ async fn pages_answer_the_status_of_what_happened_to_their_data(pool: PgPool) {
     // Other pages are unaffected.
     assert_eq!(get(&root, "/admin/users").await.0, 200);
 }
+
+/// A caller refused an area who hangs up at once still leaves the refusal's audit row: a client
+/// that disconnects has its request's future dropped at the next await, so a prober could
+/// otherwise send a request, disconnect as soon as it is sent, and leave no trace of the refusal.
+/// The refusal is dropped after each number of polls; every attempt is audited all the same.
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn a_refused_caller_who_hangs_up_is_audited_all_the_same(pool: PgPool) {
+    use std::future::Future;
+    use std::task::Poll;
+    use std::time::Duration;
+
+    use app::auth::authorize::{Action, Area};
+    use app::auth::server::admit_visit;
+
+    common::no_mfa_required(&pool).await;
+    let dealer = common::dealer(&pool, "A-001", "active").await;
+    common::user(&pool, "head@a.example", "service_head", Some(dealer)).await;
+    let state = common::state(pool.clone());
+    let signed = login(&state, None, "head@a.example", common::PASSWORD)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    let session = session::resolve(&mut conn, &signed.token)
+        .await
+        .unwrap()
+        .expect("a live session");
+    drop(conn);
+
+    let before = common::audited(&pool, "authz.denied").await;
+    for polls in 0..4 {
+        let mut visit = visit(&state, None);
+        visit.session = Some(session.clone());
+        let mut refusal = Box::pin(admit_visit(visit, Action::View, Area::Users));
+        for _ in 0..=polls {
+            let step = std::future::poll_fn(|cx| Poll::Ready(refusal.as_mut().poll(cx))).await;
+            if let Poll::Ready(answer) = step {
+                assert!(matches!(answer, Err(AppError::Forbidden { .. })));
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        drop(refusal);
+        let want = before + polls + 1;
+        let mut audited = 0;
+        for _ in 0..250 {
+            audited = common::audited(&pool, "authz.denied").await;
+            if audited >= want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            audited, want,
+            "a refusal dropped after {polls} polls was not audited"
+        );
+    }
+}

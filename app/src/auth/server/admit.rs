@@ -129,7 +129,8 @@ impl Ctx {
     }
 
     /// Rolls `tx` back (returning its connection, undoing anything it did, releasing its locks),
-    /// then logs and audits the refusal; answers the error to return.
+    /// then logs and audits the refusal; answers the error to return. Both run as a task of their
+    /// own, like [`refuse`]'s audit, so a caller who hangs up mid-refusal is still audited.
     async fn refused(
         &self,
         tx: Tx,
@@ -138,19 +139,18 @@ impl Ctx {
         scope: Scope,
         decision: Decision,
     ) -> AppError {
-        if let Err(err) = tx.rollback().await {
-            return err.into();
-        }
-        refuse(
-            &self.state.pool,
-            &self.meta,
-            &self.actor,
-            action,
-            area,
-            scope,
-            decision,
-        )
-        .await
+        let (pool, meta, actor) = (
+            self.state.pool.clone(),
+            self.meta.clone(),
+            self.actor.clone(),
+        );
+        let refused = tokio::spawn(async move {
+            if let Err(err) = tx.rollback().await {
+                return err.into();
+            }
+            refuse(&pool, &meta, &actor, action, area, scope, decision).await
+        });
+        refused.await.unwrap_or_else(AppError::internal)
     }
 }
 
@@ -191,6 +191,10 @@ impl Visit {
 
 /// Logs and audits a refusal (in a transaction of its own: the request's work is abandoned);
 /// returns the error the caller answers with.
+///
+/// The audit row is written by a task of its own, not by the request: a client that hangs up
+/// drops the request's future at its next await, and a prober who disconnects as soon as the
+/// request is sent must not be able to leave no trace of the refusal.
 async fn refuse(
     pool: &PgPool,
     meta: &RequestMeta,
@@ -208,13 +212,16 @@ async fn refuse(
         "access denied: {}",
         decision.reason
     );
-    let audited = async {
+    let (pool, meta) = (pool.clone(), meta.clone());
+    let actor_id = actor.id;
+    let reason = decision.reason.clone();
+    let audited = tokio::spawn(async move {
         let mut tx = pool.begin().await?;
         audit::record(
             &mut tx,
-            meta,
+            &meta,
             AuditEntry::new(
-                Some(actor.id),
+                Some(actor_id),
                 AuditAction::AccessDenied,
                 AuditEntity::Access,
                 None,
@@ -224,17 +231,18 @@ async fn refuse(
                 "area": area,
                 "scope": scope,
                 "rule": decision.rule,
-                "reason": decision.reason,
+                "reason": reason,
             })),
         )
         .await?;
         tx.commit().await?;
         Ok::<(), AppError>(())
-    };
+    });
     match audited.await {
-        Ok(()) => AppError::Forbidden {
+        Ok(Ok(())) => AppError::Forbidden {
             reason: decision.reason,
         },
-        Err(err) => err,
+        Ok(Err(err)) => err,
+        Err(join) => AppError::internal(join),
     }
 }
