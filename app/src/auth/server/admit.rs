@@ -139,11 +139,7 @@ impl Ctx {
         scope: Scope,
         decision: Decision,
     ) -> AppError {
-        let (pool, meta, actor) = (
-            self.state.pool.clone(),
-            self.meta.clone(),
-            self.actor.clone(),
-        );
+        let (pool, meta, actor) = (self.state.pool.clone(), self.meta.clone(), self.actor);
         let refused = tokio::spawn(async move {
             if let Err(err) = tx.rollback().await {
                 return err.into();
