@@ -19,7 +19,7 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// Live updates: this process's fan-out of committed changes to open event streams.
     pub live: crate::live::server::LiveHub,
-    /// Module lists' counts, kept while the hub hears of no change ([`crate::list::counts`]).
+    /// Big lists' counts, kept while the hub hears of no change ([`crate::list::counts`]).
     pub counts: crate::list::counts::CountCache,
 }
 

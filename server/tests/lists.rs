@@ -1,6 +1,7 @@
 //! Module lists at size, over HTTP against a real database: small counts are made on every first
 //! page, big ones are kept per scope and filters until a change to the module is heard
-//! (`app::list::counts`), a dealer user never sees a figure counted for someone else, and a
+//! (`app::list::counts`; the users list's until accounts change, by any path), a dealer user
+//! never sees a figure counted for someone else, and a
 //! narrow search (collected through its indexes) and a broad one (walking the list's order)
 //! answer the same rows in the same order (`app::list::sql::search_is_narrow`).
 
@@ -363,4 +364,112 @@ async fn the_users_list_filters_by_dealer_text_and_dealers_are_suggested_as_you_
     // A dealer user may not list dealers.
     let dealer_user = signed_in(&base, "head@north.example").await;
     assert_eq!(suggest(&dealer_user, "s-2").await.0, 403);
+}
+
+/// The users list's first-page count (everyone, by e-mail).
+async fn users_total(c: &reqwest::Client, base: &str) -> i64 {
+    let r = call_json(
+        c,
+        base,
+        "admin/users/list",
+        json!({ "query": { "search": "", "dealer": "", "sort": "email", "descending": false } }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["total"].as_i64().unwrap()
+}
+
+async fn count_users(pool: &PgPool, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+async fn add_staff(pool: &PgPool, dealer: Uuid, prefix: &str, n: i32) {
+    sqlx::query(
+        "INSERT INTO users (email, password_hash, name, role, user_type, dealer_id)
+         SELECT $2 || i || '@a.example', 'x', 'Staff ' || $2 || i, 'service_head', 'dealer', $1
+         FROM generate_series(1, $3) i",
+    )
+    .bind(dealer)
+    .bind(prefix)
+    .bind(n)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool: PgPool) {
+    const ALL: &str = "SELECT count(*) FROM users";
+    const BUT_SUPER_ADMINS: &str = "SELECT count(*) FROM users WHERE role <> 'super_admin'";
+    common::no_mfa_required(&pool).await;
+    let dealer = common::dealer(&pool, "A001", "active").await;
+    let admin = common::user(&pool, "admin@oem.example", "manufacturer_admin", None).await;
+    let root = common::user(&pool, "root@oem.example", "super_admin", None).await;
+    grant_all(&pool, admin).await;
+    grant_all(&pool, root).await;
+    add_staff(&pool, dealer, "staff", 1_200).await;
+    let base = common::start(pool.clone()).await;
+    let oem = signed_in(&base, "admin@oem.example").await;
+    let sup = signed_in(&base, "root@oem.example").await;
+
+    // Per role: a manufacturer admin's list leaves super admins out, a super admin's does not.
+    let (everyone, visible) = (
+        count_users(&pool, ALL).await,
+        count_users(&pool, BUT_SUPER_ADMINS).await,
+    );
+    assert!(visible >= 1_000 && everyone > visible);
+    assert_eq!(users_total(&oem, &base).await, visible);
+    assert_eq!(users_total(&sup, &base).await, everyone);
+
+    // Kept: rows added with the triggers off are not seen while the figures hold…
+    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_accounts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    add_staff(&pool, dealer, "quiet", 2).await;
+    sqlx::query("ALTER TABLE users ENABLE TRIGGER users_notify_accounts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users_total(&oem, &base).await, visible);
+    assert_eq!(users_total(&sup, &base).await, everyone);
+
+    // …and any change to accounts, even one made in SQL, retires them.
+    add_staff(&pool, dealer, "loud", 1).await;
+    let heard_by = Instant::now() + Duration::from_secs(10);
+    while users_total(&oem, &base).await != visible + 3 {
+        assert!(Instant::now() < heard_by, "the change was not heard");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(users_total(&sup, &base).await, everyone + 3);
+
+    // A dealer's new name is a change too (the dealer filter matches names).
+    let renamed = |name: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("UPDATE dealers SET dealer_name = $2 WHERE id = $1")
+                .bind(dealer)
+                .bind(name)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    let before = users_total(&oem, &base).await;
+    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_accounts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    add_staff(&pool, dealer, "later", 1).await;
+    sqlx::query("ALTER TABLE users ENABLE TRIGGER users_notify_accounts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users_total(&oem, &base).await, before, "still kept");
+    renamed("Autohaus Nord").await;
+    let heard_by = Instant::now() + Duration::from_secs(10);
+    while users_total(&oem, &base).await != before + 1 {
+        assert!(Instant::now() < heard_by, "the rename was not heard");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

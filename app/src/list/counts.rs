@@ -1,4 +1,4 @@
-//! Module lists' counts, kept while they hold (server only).
+//! Big lists' counts, kept while they hold (server only): each module's records and the users.
 //!
 //! A list's first page says how many rows match: [`capped_count`] scans up to
 //! [`COUNT_CAP`](super::COUNT_CAP) + 1 of them on every first page. Under [`CACHED_FROM`] matches
@@ -9,13 +9,16 @@
 //! - while nothing in the module changed: every committed change of every process reaches this
 //!   process's [`LiveHub`], which counts them ([`LiveHub::changes`]); a figure counted under
 //!   another number of changes is not used. A lost listener connection counts as a change to
-//!   every module.
+//!   every module. For the users list, triggers on `users` and `dealers` send the change
+//!   ([`LiveHub::account_changes`]), so accounts added by any path (invitations, imports, SQL)
+//!   retire its figures.
 //! - for at most [`CACHED_FOR`]: some changes send no event (a renamed dealer that a dealer
 //!   search now matches, rows loaded in bulk), and are seen within that time.
 //!
 //! The scope is what decides which rows a caller may count: the dealer a dealer user is kept to
 //! (by the list's `dealer_filter` and by row-level security), or the whole network for
-//! manufacturer staff. Two dealers' users never share a figure.
+//! manufacturer staff, and the caller's role (the users list hides super admins from everyone
+//! else). Two dealers' users, or two roles, never share a figure.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -26,7 +29,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::sql::{NARROW_SEARCH, capped_count, search_is_narrow};
-use crate::auth::roles::UserType;
+use crate::auth::roles::{Role, UserType};
 use crate::auth::server::Ctx;
 use crate::error::AppError;
 use crate::live::server::LiveHub;
@@ -39,9 +42,25 @@ pub const CACHED_FOR: Duration = Duration::from_secs(60);
 /// The most figures kept: past it, stale ones are dropped, then all of them.
 const MAX_KEPT: usize = 4_096;
 
+/// A list whose counts are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counted {
+    /// A module's records.
+    Module(Module),
+    /// The users list.
+    Users,
+}
+
+impl From<Module> for Counted {
+    fn from(module: Module) -> Self {
+        Counted::Module(module)
+    }
+}
+
 /// Which rows a caller may count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Scope {
+    role: Role,
     dealer_user: bool,
     dealer: Option<Uuid>,
 }
@@ -49,7 +68,7 @@ struct Scope {
 /// What a figure counts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    module: Module,
+    list: Counted,
     scope: Scope,
     /// The list's query without its position, as JSON ([`filters`]).
     filters: String,
@@ -59,7 +78,7 @@ struct Key {
 #[derive(Debug, Clone, Copy)]
 struct Kept {
     total: i64,
-    /// [`LiveHub::changes`] of the module before it was counted.
+    /// The list's changes ([`CountCache::changes`]) before it was counted.
     changes: u64,
     at: Instant,
 }
@@ -71,11 +90,12 @@ pub struct CountCache {
     kept: Arc<Mutex<HashMap<Key, Kept>>>,
 }
 
-/// What `ctx`'s first page of `module`'s list for `query` counts.
-fn key(ctx: &Ctx, module: Module, query: &impl Serialize) -> Result<Key, AppError> {
+/// What `ctx`'s first page of `list` for `query` counts.
+fn key(ctx: &Ctx, list: Counted, query: &impl Serialize) -> Result<Key, AppError> {
     Ok(Key {
-        module,
+        list,
         scope: Scope {
+            role: ctx.actor.role,
             dealer_user: ctx.actor.user_type == UserType::Dealer,
             dealer: ctx.decision.dealer_filter.or(ctx.actor.dealer_id),
         },
@@ -101,23 +121,24 @@ impl CountCache {
         }
     }
 
-    /// How many rows of `module` the first page of `ctx`'s list for `query` matches, capped as
+    /// How many rows the first page of `ctx`'s `list` for `query` matches, capped as
     /// [`capped_count`] caps it: a kept figure when one holds, else counted in `conn` (the
     /// caller's transaction) over `from_where`, and kept when it is [`CACHED_FROM`] or more.
     pub async fn count(
         &self,
         ctx: &Ctx,
         conn: &mut PgConnection,
-        module: Module,
+        list: impl Into<Counted>,
         query: &impl Serialize,
         from_where: impl FnOnce(&mut QueryBuilder<Postgres>),
     ) -> Result<i64, AppError> {
-        let key = key(ctx, module, query)?;
+        let list = list.into();
+        let key = key(ctx, list, query)?;
         if let Some(total) = self.get(&key, Instant::now()) {
             return Ok(total);
         }
         // Read before counting: a change committed during the count makes the figure stale.
-        let changes = self.hub.changes(module);
+        let changes = self.changes(list);
         let total = capped_count(conn, from_where).await?;
         self.keep(key, total, changes, Instant::now());
         Ok(total)
@@ -140,7 +161,7 @@ impl CountCache {
         let Some(search) = search else {
             return Ok(false);
         };
-        let key = key(ctx, module, query)?;
+        let key = key(ctx, Counted::Module(module), query)?;
         if self
             .get(&key, Instant::now())
             .is_some_and(|total| total > NARROW_SEARCH)
@@ -154,12 +175,20 @@ impl CountCache {
     fn get(&self, key: &Key, now: Instant) -> Option<i64> {
         let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         kept.get(key)
-            .filter(|k| self.holds(key.module, k, now))
+            .filter(|k| self.holds(key.list, k, now))
             .map(|k| k.total)
     }
 
-    fn holds(&self, module: Module, kept: &Kept, now: Instant) -> bool {
-        kept.changes == self.hub.changes(module) && now.duration_since(kept.at) < CACHED_FOR
+    /// How many changes to `list`'s rows the hub has heard of.
+    fn changes(&self, list: Counted) -> u64 {
+        match list {
+            Counted::Module(module) => self.hub.changes(module),
+            Counted::Users => self.hub.account_changes(),
+        }
+    }
+
+    fn holds(&self, list: Counted, kept: &Kept, now: Instant) -> bool {
+        kept.changes == self.changes(list) && now.duration_since(kept.at) < CACHED_FOR
     }
 
     /// Keeps `total` for `key` if it is big enough to be worth it.
@@ -169,7 +198,7 @@ impl CountCache {
         }
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if kept.len() >= MAX_KEPT && !kept.contains_key(&key) {
-            kept.retain(|k, v| self.holds(k.module, v, at));
+            kept.retain(|k, v| self.holds(k.list, v, at));
             if kept.len() >= MAX_KEPT {
                 kept.clear();
             }
@@ -197,10 +226,16 @@ mod tests {
     use crate::live::LiveEvent;
     use crate::live::server::Fanout;
 
-    fn key(module: Module, dealer: Option<Uuid>, filters: &str) -> Key {
+    fn key(list: impl Into<Counted>, dealer: Option<Uuid>, filters: &str) -> Key {
+        let role = if dealer.is_some() {
+            Role::ServiceHead
+        } else {
+            Role::ManufacturerAdmin
+        };
         Key {
-            module,
+            list: list.into(),
             scope: Scope {
+                role,
                 dealer_user: dealer.is_some(),
                 dealer,
             },
@@ -253,6 +288,42 @@ mod tests {
             Some(3_000)
         );
         assert_eq!(cache.get(&key(api, None, "a"), now + CACHED_FOR), None);
+    }
+
+    #[test]
+    fn the_account_triggers_payload_reads_as_the_accounts_event() {
+        // What migrations/20261210000001_accounts_changed.sql sends.
+        let sent: LiveEvent = serde_json::from_str(r#"{"kind":"accounts"}"#).unwrap();
+        assert_eq!(sent, LiveEvent::Accounts);
+    }
+
+    #[test]
+    fn roles_do_not_share_figures() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let now = Instant::now();
+        let admins = key(Counted::Users, None, "a");
+        let mut supers = admins.clone();
+        supers.scope.role = Role::SuperAdmin;
+        cache.keep(admins.clone(), 2_000, hub.account_changes(), now);
+        assert_eq!(cache.get(&admins, now), Some(2_000));
+        assert_eq!(cache.get(&supers, now), None);
+    }
+
+    #[test]
+    fn the_users_figures_are_retired_by_account_changes_not_by_module_changes() {
+        let hub = LiveHub::new();
+        let cache = CountCache::new(&hub);
+        let now = Instant::now();
+        let users = key(Counted::Users, None, "a");
+        cache.keep(users.clone(), 2_000, hub.account_changes(), now);
+        change(&hub, Module::DealerPcc);
+        assert_eq!(cache.get(&users, now), Some(2_000));
+        hub.send(Fanout::Event(Arc::new(LiveEvent::Accounts)));
+        assert_eq!(cache.get(&users, now), None);
+        cache.keep(users.clone(), 2_000, hub.account_changes(), now);
+        hub.send(Fanout::Resync);
+        assert_eq!(cache.get(&users, now), None);
     }
 
     #[test]

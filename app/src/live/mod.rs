@@ -56,6 +56,11 @@ pub enum LiveEvent {
         /// Which.
         session_id: Uuid,
     },
+    /// Accounts changed in a way the users list shows (added, removed, renamed, moved, given
+    /// another role or (de)activated), or a dealer's code or name did. Sent by triggers on
+    /// `users` and `dealers`, once per statement; no page hears of it, but it retires the users
+    /// list's kept counts ([`crate::list::counts`]).
+    Accounts,
 }
 
 /// A record change as the browser receives it (the `record` event's data).

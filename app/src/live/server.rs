@@ -51,6 +51,8 @@ pub struct LiveHub {
     /// Per module (in [`Module::ALL`]'s order), how many changes this hub has heard of, a lost
     /// connection counting as a change to every module: what cached figures are checked against.
     changes: Arc<[AtomicU64; Module::ALL.len()]>,
+    /// The same for accounts ([`LiveEvent::Accounts`]).
+    account_changes: Arc<AtomicU64>,
 }
 
 /// One open stream of a session, counted while it lives.
@@ -87,6 +89,7 @@ impl LiveHub {
             sender: broadcast::channel(BACKLOG).0,
             open: Arc::default(),
             changes: Arc::new(std::array::from_fn(|_| AtomicU64::new(0))),
+            account_changes: Arc::default(),
         }
     }
 
@@ -94,6 +97,12 @@ impl LiveHub {
     /// computed when this was `n` still holds while it is `n` (see [`crate::list::counts`]).
     pub fn changes(&self, module: Module) -> u64 {
         self.changes[module.index()].load(Ordering::Acquire)
+    }
+
+    /// How many changes to accounts (or dealers' codes and names) this hub has heard of, as
+    /// [`Self::changes`] counts a module's.
+    pub fn account_changes(&self) -> u64 {
+        self.account_changes.load(Ordering::Acquire)
     }
 
     /// A slot for one more stream of `session`, or none when it has [`MAX_STREAMS_PER_SESSION`].
@@ -125,12 +134,16 @@ impl LiveHub {
                 LiveEvent::Record { module, .. } | LiveEvent::Catalogue { module, .. } => {
                     self.changes[module.index()].fetch_add(1, Ordering::AcqRel);
                 }
+                LiveEvent::Accounts => {
+                    self.account_changes.fetch_add(1, Ordering::AcqRel);
+                }
                 LiveEvent::Notification { .. } | LiveEvent::SessionEnded { .. } => {}
             },
             Fanout::Resync => {
                 for n in self.changes.iter() {
                     n.fetch_add(1, Ordering::AcqRel);
                 }
+                self.account_changes.fetch_add(1, Ordering::AcqRel);
             }
             Fanout::Shutdown => {}
         }
@@ -237,5 +250,6 @@ pub fn deliver(actor: &Actor, session_id: uuid::Uuid, event: &LiveEvent) -> Deli
         LiveEvent::Notification { .. } => Delivery::Skip,
         LiveEvent::SessionEnded { session_id: ended } if *ended == session_id => Delivery::Close,
         LiveEvent::SessionEnded { .. } => Delivery::Skip,
+        LiveEvent::Accounts => Delivery::Skip,
     }
 }

@@ -18,9 +18,8 @@ use crate::dealers::DealerStatus;
 use crate::error::AppError;
 use crate::export::Cell;
 use crate::export::stream::ListExport;
-use crate::list::sql::{
-    capped_count, contains_pattern, push_dealer_filter, push_page_limit, split_page,
-};
+use crate::list::counts::Counted;
+use crate::list::sql::{contains_pattern, push_dealer_filter, push_page_limit, split_page};
 use crate::list::{Cursor, Page, search_text};
 use crate::modules::Module;
 
@@ -184,17 +183,19 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
         let dealer_filter = ctx.decision.dealer_filter;
         let hidden = roles_out_of_reach(ctx.actor.role);
         Some(
-            capped_count(&mut tx, |qb| {
-                push_filters(
-                    qb,
-                    q,
-                    search.as_deref(),
-                    dealer.as_deref(),
-                    dealer_filter,
-                    hidden,
-                )
-            })
-            .await?,
+            ctx.state
+                .counts
+                .count(ctx, &mut tx, Counted::Users, q, |qb| {
+                    push_filters(
+                        qb,
+                        q,
+                        search.as_deref(),
+                        dealer.as_deref(),
+                        dealer_filter,
+                        hidden,
+                    )
+                })
+                .await?,
         )
     } else {
         None
