@@ -13,7 +13,7 @@
 #     user, a person search, and 200 clients registering new people for one event at once.
 #   surveys (1,000 dealers, 12 periods, 12,000 scored workshop responses): the results page as a
 #     manufacturer user and as a dealer user, and submitting (checking, scoring, storing) a draft.
-# `scripts/bench.sh pcc` (or `registrations`, `surveys`) runs only that module's rows (on the same data);
+# `scripts/bench.sh pcc` (or `registrations`, `surveys`, `users`) runs only those rows (on the same data);
 # `scripts/bench.sh chain` runs the permission toggle with the audit hash chain on and then off.
 set -euo pipefail
 only="${1:-all}"
@@ -140,7 +140,7 @@ SQL
 list_body='{"query":{"search":"","sort":"name","descending":false}}'
 for size in 1000 100000; do
   add_users "$size"
-  [ "$only" = all ] || continue
+  [ "$only" = all ] || [ "$only" = users ] || continue
   label="users list, $size users"
   OAP_BENCH_BODY="$list_body" run "$label: JSON, first page" 1 scripts/bench/post_json.lua "http://$ADDR/api/admin/users/list"
   # The same request against a bare axum + sqlx handler doing the same statements (`server
@@ -166,6 +166,9 @@ for size in 1000 100000; do
   printf '%-46s %s bytes\n' "  server-rendered page" \
     "$(curl -fs -H "Accept: text/html" -H "Cookie: $OAP_BENCH_COOKIE" "http://$ADDR/admin/users" | wc -c)"
 done
+if [ "$only" = users ]; then
+  exit 0
+fi
 
 OAP_BENCH_USERS="$(sql -At -c "SELECT string_agg(id::text, ',') FROM (SELECT id FROM users WHERE email LIKE 'bench%' ORDER BY id LIMIT 2000) u")"
 export OAP_BENCH_USERS
