@@ -383,7 +383,7 @@ async fn count_users(pool: &PgPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-async fn add_staff(pool: &PgPool, dealer: Uuid, prefix: &str, n: i32) {
+async fn add_staff(conn: &mut sqlx::PgConnection, dealer: Uuid, prefix: &str, n: i32) {
     sqlx::query(
         "INSERT INTO users (email, password_hash, name, role, user_type, dealer_id)
          SELECT $2 || i || '@a.example', 'x', 'Staff ' || $2 || i, 'service_head', 'dealer', $1
@@ -392,9 +392,24 @@ async fn add_staff(pool: &PgPool, dealer: Uuid, prefix: &str, n: i32) {
     .bind(dealer)
     .bind(prefix)
     .bind(n)
-    .execute(pool)
+    .execute(conn)
     .await
     .unwrap();
+}
+
+/// [`add_staff`] with the accounts trigger off: rows no process hears of.
+async fn add_staff_unheard(pool: &PgPool, dealer: Uuid, prefix: &str, n: i32) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_accounts")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    add_staff(&mut tx, dealer, prefix, n).await;
+    sqlx::query("ALTER TABLE users ENABLE TRIGGER users_notify_accounts")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
@@ -407,7 +422,7 @@ async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool
     let root = common::user(&pool, "root@oem.example", "super_admin", None).await;
     grant_all(&pool, admin).await;
     grant_all(&pool, root).await;
-    add_staff(&pool, dealer, "staff", 1_200).await;
+    add_staff(&mut pool.acquire().await.unwrap(), dealer, "staff", 1_200).await;
     let base = common::start(pool.clone()).await;
     let oem = signed_in(&base, "admin@oem.example").await;
     let sup = signed_in(&base, "root@oem.example").await;
@@ -422,20 +437,12 @@ async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool
     assert_eq!(users_total(&sup, &base).await, everyone);
 
     // Kept: rows added with the triggers off are not seen while the figures hold…
-    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_accounts")
-        .execute(&pool)
-        .await
-        .unwrap();
-    add_staff(&pool, dealer, "quiet", 2).await;
-    sqlx::query("ALTER TABLE users ENABLE TRIGGER users_notify_accounts")
-        .execute(&pool)
-        .await
-        .unwrap();
+    add_staff_unheard(&pool, dealer, "quiet", 2).await;
     assert_eq!(users_total(&oem, &base).await, visible);
     assert_eq!(users_total(&sup, &base).await, everyone);
 
     // …and any change to accounts, even one made in SQL, retires them.
-    add_staff(&pool, dealer, "loud", 1).await;
+    add_staff(&mut pool.acquire().await.unwrap(), dealer, "loud", 1).await;
     let heard_by = Instant::now() + Duration::from_secs(10);
     while users_total(&oem, &base).await != visible + 3 {
         assert!(Instant::now() < heard_by, "the change was not heard");
@@ -456,15 +463,7 @@ async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool
         }
     };
     let before = users_total(&oem, &base).await;
-    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_accounts")
-        .execute(&pool)
-        .await
-        .unwrap();
-    add_staff(&pool, dealer, "later", 1).await;
-    sqlx::query("ALTER TABLE users ENABLE TRIGGER users_notify_accounts")
-        .execute(&pool)
-        .await
-        .unwrap();
+    add_staff_unheard(&pool, dealer, "later", 1).await;
     assert_eq!(users_total(&oem, &base).await, before, "still kept");
     renamed("Autohaus Nord").await;
     let heard_by = Instant::now() + Duration::from_secs(10);
