@@ -379,6 +379,15 @@ async fn users_total(c: &reqwest::Client, base: &str) -> i64 {
     r.json::<Value>().await.unwrap()["total"].as_i64().unwrap()
 }
 
+/// Waits (up to 10 s) until the users list's count is `want`, as it is once `what` is heard.
+async fn users_total_becomes(c: &reqwest::Client, base: &str, want: i64, what: &str) {
+    let heard_by = Instant::now() + Duration::from_secs(10);
+    while users_total(c, base).await != want {
+        assert!(Instant::now() < heard_by, "{what} was not heard");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn count_users(pool: &PgPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -443,32 +452,17 @@ async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool
 
     // …and any change to accounts, even one made in SQL, retires them.
     add_staff(&mut pool.acquire().await.unwrap(), dealer, "loud", 1).await;
-    let heard_by = Instant::now() + Duration::from_secs(10);
-    while users_total(&oem, &base).await != visible + 3 {
-        assert!(Instant::now() < heard_by, "the change was not heard");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    users_total_becomes(&oem, &base, visible + 3, "the change").await;
     assert_eq!(users_total(&sup, &base).await, everyone + 3);
 
     // A dealer's new name is a change too (the dealer filter matches names).
-    let renamed = |name: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query("UPDATE dealers SET dealer_name = $2 WHERE id = $1")
-                .bind(dealer)
-                .bind(name)
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-    };
     let before = users_total(&oem, &base).await;
     add_staff_unheard(&pool, dealer, "later", 1).await;
     assert_eq!(users_total(&oem, &base).await, before, "still kept");
-    renamed("Autohaus Nord").await;
-    let heard_by = Instant::now() + Duration::from_secs(10);
-    while users_total(&oem, &base).await != before + 1 {
-        assert!(Instant::now() < heard_by, "the rename was not heard");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    sqlx::query("UPDATE dealers SET dealer_name = 'Autohaus Nord' WHERE id = $1")
+        .bind(dealer)
+        .execute(&pool)
+        .await
+        .unwrap();
+    users_total_becomes(&oem, &base, before + 1, "the rename").await;
 }
