@@ -76,8 +76,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     auth::views::provide_auth();
     live::provide_live();
-    #[cfg(feature = "ssr")]
-    send_content_security_policy();
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title formatter=|page: String| format!("{page} · One Aftersales")/>
@@ -116,24 +114,5 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </AppLayout>
         </Router>
-    }
-}
-
-/// Sends the page's Content-Security-Policy, allowing only scripts that carry this response's nonce
-/// (Leptos puts it on its hydration and streaming scripts) and WASM compilation.
-#[cfg(feature = "ssr")]
-fn send_content_security_policy() {
-    use leptos::nonce::use_nonce;
-    if let (Some(nonce), Some(response)) =
-        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    {
-        let policy = format!(
-            "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-        );
-        if let Ok(value) = http::HeaderValue::from_str(&policy) {
-            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
-        }
     }
 }

@@ -6,6 +6,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, Method, header};
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 
 use super::error_response;
 
@@ -44,16 +46,63 @@ pub(super) async fn same_origin_only(
     })
 }
 
-/// Headers every response carries. HTML pages set their own nonce-based CSP (see `app`); anything
-/// else gets a policy that allows nothing.
+/// The Content-Security-Policy of an HTML page: scripts only with this response's `nonce` (Leptos
+/// puts it on its hydration and streaming scripts) and WASM compilation.
+fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+/// What any other response gets: a policy that allows nothing.
+const NOTHING_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The nonce a page request renders with, minted here and handed to Leptos (see
+/// [`provide_page_nonce`]), so that the header and the page's scripts always agree whichever
+/// handler answers and whenever Leptos reads its response options.
+#[derive(Clone)]
+struct PageNonce(Nonce);
+
+/// Gives Leptos the nonce [`security_headers`] minted for this request; called in the context of
+/// every page Leptos renders.
+pub(super) fn provide_page_nonce() {
+    let minted = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(nonce)) = minted {
+        provide_context(nonce);
+    }
+}
+
+/// Headers every response carries, the security policy among them: an HTML page's allows the
+/// scripts that carry the nonce minted here; anything else's allows nothing.
 pub(super) async fn security_headers(
     State(https): State<bool>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let cacheable = request.uri().path().starts_with("/pkg/");
+    let nonce =
+        (matches!(*request.method(), Method::GET | Method::HEAD) && !cacheable).then(Nonce::new);
+    if let Some(nonce) = &nonce {
+        request.extensions_mut().insert(PageNonce(nonce.clone()));
+    }
     let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = match (&nonce, html) {
+        (Some(nonce), true) => HeaderValue::from_str(&page_policy(nonce)).ok(),
+        _ => None,
+    };
     let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        policy.unwrap_or(HeaderValue::from_static(NOTHING_POLICY)),
+    );
     let fixed = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
@@ -71,12 +120,6 @@ pub(super) async fn security_headers(
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
-    }
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        );
     }
     if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

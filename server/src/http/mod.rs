@@ -50,8 +50,13 @@ pub fn router(state: AppState, rate_limit: AuthRateLimit) -> Router {
         .route("/readyz", get(readyz))
         .merge(app::modules::registrations::server::downloads::routes())
         .merge(app::export::lists::routes())
-        .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, headers::provide_page_nonce, move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(headers::provide_page_nonce, shell))
         // Innermost first (axum layers wrap what came before).
         .layer(middleware::from_fn(pages::page_status))
         .layer(middleware::from_fn(forms::server_fn_error_status))

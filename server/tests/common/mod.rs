@@ -209,3 +209,12 @@ pub async fn cluster_pool(pg: &server::db::embedded::EmbeddedPostgres) -> PgPool
         .await
         .unwrap()
 }
+
+/// The nonce a page's Content-Security-Policy allows scripts with.
+pub fn nonce_of(csp: &str) -> String {
+    csp.split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {csp}"))
+        .to_owned()
+}
