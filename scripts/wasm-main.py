@@ -3,6 +3,8 @@
 
     scripts/wasm-main.py [FILTER]      (after `cargo leptos build --release --split`)
     scripts/wasm-main.py --by-crate    the same bytes summed per crate
+    scripts/wasm-main.py --data [PATH] the data segment's text by kind (source paths, app texts, ...),
+                                       of PATH (default: the served, optimised module)
 
 Reads the split main module cargo-leptos leaves in target/front (with its name section, before
 wasm-bindgen and wasm-opt), and prints the functions' body sizes, largest first (those whose
@@ -13,6 +15,7 @@ import re
 import sys
 
 PATH = "target/front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm"
+SERVED = "target/site/pkg/one-aftersales.wasm"
 
 
 def leb(b, i):
@@ -27,6 +30,9 @@ def leb(b, i):
 
 
 def main():
+    if sys.argv[1:2] == ["--data"]:
+        data_segment(sys.argv[2] if len(sys.argv) > 2 else SERVED)
+        return
     data = open(PATH, "rb").read()
     i = 8
     imported = 0
@@ -123,6 +129,54 @@ def by_crate(rows):
     print(f"{sum(sizes.values())} bytes in {len(rows)} functions")
     for c in sorted(sizes, key=sizes.get, reverse=True)[:40]:
         print(f"{sizes[c]:8} {counts[c]:6} {c}")
+
+
+def data_segment(path):
+    """Sums the data segment's text runs (8+ printable bytes) by what they look like, with the
+    largest runs of each kind, and the brotli size of the whole segment when brotli is installed."""
+    data = open(path, "rb").read()
+    i, blob = 8, bytearray()
+    while i < len(data):
+        sid = data[i]
+        size, i = leb(data, i + 1)
+        end = i + size
+        if sid == 11:
+            n, j = leb(data, i)
+            for _ in range(n):
+                flags, j = leb(data, j)
+                if flags == 2:
+                    _, j = leb(data, j)
+                if flags in (0, 2):
+                    while data[j] != 0x0B:  # the offset expression, up to its `end`
+                        j += 1
+                    j += 1
+                ln, j = leb(data, j)
+                blob += data[j:j + ln]
+                j += ln
+        i = end
+    kinds = {}
+    for m in re.finditer(rb"[\x20-\x7e\n]{8,}", bytes(blob)):
+        text = m.group().decode()
+        if re.search(r"\.rs\b|/rustc/|/cargo/registry", text):
+            kind = "source paths"
+        elif re.search(r"[A-Z][a-z]+[^.]*[ ,.][a-z]+ [a-z]+", text) and " " in text:
+            kind = "sentences"
+        elif " " not in text:
+            kind = "identifiers, keys"
+        else:
+            kind = "other text"
+        kinds.setdefault(kind, []).append(text)
+    texts = sum(len(t) for v in kinds.values() for t in v)
+    print(f"data segment: {len(blob)} bytes, {texts} of them in text runs")
+    try:
+        import brotli
+        print(f"brotli (q11): {len(brotli.compress(bytes(blob), quality=11))} bytes")
+    except ImportError:
+        pass
+    for kind, runs in sorted(kinds.items(), key=lambda kv: -sum(map(len, kv[1]))):
+        print(f"\n{sum(map(len, runs)):8} {kind} ({len(runs)} runs)")
+        for text in sorted(runs, key=len, reverse=True)[:12]:
+            print(f"{len(text):8}   {text[:150]!r}")
 
 
 if __name__ == "__main__":
