@@ -29,19 +29,25 @@ def leb(b, i):
             return result, i
 
 
+def sections(data):
+    """The module's sections: (id, start of contents, end)."""
+    i = 8
+    while i < len(data):
+        sid = data[i]
+        size, i = leb(data, i + 1)
+        yield sid, i, i + size
+        i += size
+
+
 def main():
     if sys.argv[1:2] == ["--data"]:
         data_segment(sys.argv[2] if len(sys.argv) > 2 else SERVED)
         return
     data = open(PATH, "rb").read()
-    i = 8
     imported = 0
     bodies = []
     names = {}
-    while i < len(data):
-        sid = data[i]
-        size, i = leb(data, i + 1)
-        end = i + size
+    for sid, i, end in sections(data):
         if sid == 2:  # imports: functions among them take the first indices
             n, j = leb(data, i)
             for _ in range(n):
@@ -88,7 +94,6 @@ def main():
                             names[idx] = data[k:k + nl].decode("utf-8", "replace")
                             k += nl
                     j = sub_end
-        i = end
     rows = [(size, names.get(imported + n, f"#{imported + n}")) for n, size in enumerate(bodies)]
     if sys.argv[1:] == ["--by-crate"]:
         by_crate(rows)
@@ -135,11 +140,8 @@ def data_segment(path):
     """Sums the data segment's text runs (8+ printable bytes) by what they look like, with the
     largest runs of each kind, and the brotli size of the whole segment when brotli is installed."""
     data = open(path, "rb").read()
-    i, blob = 8, bytearray()
-    while i < len(data):
-        sid = data[i]
-        size, i = leb(data, i + 1)
-        end = i + size
+    blob = bytearray()
+    for sid, i, _ in sections(data):
         if sid == 11:
             n, j = leb(data, i)
             for _ in range(n):
@@ -153,7 +155,6 @@ def data_segment(path):
                 ln, j = leb(data, j)
                 blob += data[j:j + ln]
                 j += ln
-        i = end
     kinds = {}
     for m in re.finditer(rb"[\x20-\x7e\n]{8,}", bytes(blob)):
         text = m.group().decode()
