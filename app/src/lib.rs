@@ -28,6 +28,7 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod system;
+pub mod text;
 pub mod workflow;
 
 use leptos::prelude::*;

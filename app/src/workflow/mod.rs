@@ -105,12 +105,7 @@ impl Step {
 
     /// What happened, as a headline ("Sent back for revision").
     pub fn headline(self) -> String {
-        let past = self.past();
-        let mut chars = past.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
+        crate::text::capitalise(self.past())
     }
 }
 

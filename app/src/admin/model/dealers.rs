@@ -171,7 +171,7 @@ impl DealerForm {
     /// Checks every field; all problems at once, each against its field.
     pub fn validate(&self) -> Result<ValidDealer, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let code = self.dealer_code.trim().to_uppercase();
+        let code = self.dealer_code.trim().to_ascii_uppercase();
         if code.is_empty() {
             errors.push(FieldError::new("dealer_code", "Enter the dealer code."));
         } else if code.len() > DEALER_CODE_MAX

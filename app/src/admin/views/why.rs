@@ -32,7 +32,7 @@ pub(super) fn WhyPanel(id: Uuid) -> impl IntoView {
                 <label>"In"
                     <select on:change=move |ev| area_key.set(event_target_value(&ev))>
                         {Module::ALL.into_iter().map(|m| view! { <option value=m.key()>{m.title()}</option> }).collect_view()}
-                        {ADMIN_AREAS.into_iter().map(|(k, a)| view! { <option value=k>{capitalise(a.title())}</option> }).collect_view()}
+                        {ADMIN_AREAS.into_iter().map(|(k, a)| view! { <option value=k>{crate::text::capitalise(a.title())}</option> }).collect_view()}
                     </select>
                 </label>
                 <button type="button" class="button secondary" disabled=move || !ready.get() || ask.pending().get()
@@ -68,11 +68,4 @@ fn area_from_key(key: &str) -> Area {
         .map(Area::Module)
         .or_else(|| ADMIN_AREAS.iter().find(|(k, _)| *k == key).map(|(_, a)| *a))
         .unwrap_or(Area::Module(Module::ALL[0]))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
+use crate::text::decapitalise;
 
 /// The shape of `criteria_data` this release writes. Older shapes are read by [`Criteria::read`].
 pub const CRITERIA_SCHEMA_VERSION: u32 = 1;
@@ -216,7 +217,7 @@ impl CriteriaForm {
                 if complete {
                     errors.push(FieldError::new(
                         m.field,
-                        format!("Enter the {}.", lower(m.label)),
+                        format!("Enter the {}.", decapitalise(m.label)),
                     ));
                 }
                 continue;
@@ -294,14 +295,6 @@ impl CriteriaForm {
         } else {
             Err(errors)
         }
-    }
-}
-
-fn lower(label: &str) -> String {
-    let mut chars = label.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
