@@ -13,7 +13,7 @@ use super::api::get_home;
 use super::model::{AGE_BANDS, Activity, ApproverHome, DealerHome, NetworkHome};
 use crate::components::ErrorPanel;
 use crate::components::chart::{Bar, BarChart};
-use crate::components::time::minutes;
+use crate::components::time::{self, minutes};
 use crate::list::thousands;
 use crate::modules::Module;
 use crate::pages::ModuleCards;
@@ -190,7 +190,7 @@ fn NetworkPart(n: NetworkHome) -> impl IntoView {
         .map(|(m, t)| {
             format!(
                 " The busiest month was {} with {}.",
-                m.month.format("%B %Y"),
+                time::month_year(&m.month),
                 thousands(*t)
             )
         })
@@ -206,7 +206,7 @@ fn NetworkPart(n: NetworkHome) -> impl IntoView {
                 .map(|d| d.pred_opt().unwrap_or(d))
                 .unwrap_or(m.month);
             Bar {
-                label: m.month.format("%b %Y").to_string(),
+                label: time::short_month_year(&m.month),
                 value: *t,
                 href: Some(format!("/modules/pcc?from={}&to={end}", m.month)),
             }
@@ -225,7 +225,7 @@ fn NetworkPart(n: NetworkHome) -> impl IntoView {
         .events
         .iter()
         .map(|e| Bar {
-            label: format!("{} ({})", e.name, e.date.format("%d %b")),
+            label: format!("{} ({})", e.name, time::day_month(&e.date)),
             value: e.registered,
             href: Some(format!("{}/events/{}", e.module.href(), e.id)),
         })
@@ -260,7 +260,7 @@ fn NetworkPart(n: NetworkHome) -> impl IntoView {
             </ul>
             <div class="columns">
                 <BarChart caption="Submissions per month".into()
-                    summary=format!("{} submissions from {} to {}.{busiest}", thousands(submitted), from.format("%d %b %Y"), to.format("%d %b %Y"))
+                    summary=format!("{} submissions from {} to {}.{busiest}", thousands(submitted), time::day_month_year(&from), time::day_month_year(&to))
                     noun="submissions" bars=month_bars/>
                 <BarChart caption="Submissions per module".into()
                     summary="Applications, registrations and survey responses in the range.".into()

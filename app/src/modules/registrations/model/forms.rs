@@ -199,7 +199,7 @@ pub struct EventInput {
 
 /// The `datetime-local` form of a deadline.
 pub fn deadline_text(at: &NaiveDateTime) -> String {
-    at.format("%Y-%m-%dT%H:%M").to_string()
+    crate::components::time::input_minutes(at)
 }
 
 impl EventForm {

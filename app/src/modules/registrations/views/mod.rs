@@ -117,7 +117,10 @@ fn current_user() -> Resource<Result<Option<CurrentUser>, AppError>> {
 
 /// "Day, place" of an event.
 fn when_where(date: chrono::NaiveDate, location: &str) -> String {
-    format!("{} · {location}", date.format("%a %-d %b %Y"))
+    format!(
+        "{} · {location}",
+        crate::components::time::weekday_date(&date)
+    )
 }
 
 /// A labelled text input bound to `value`, with the message the last error gives its `name`.

@@ -104,7 +104,7 @@ async fn send(
                 } else {
                     ""
                 },
-                ends.format("%-d %b %Y")
+                crate::components::time::day_month_year(ends)
             ),
             kind: NoticeKind::Warning,
             link: Some(kind.path().to_owned()),

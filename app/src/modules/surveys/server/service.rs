@@ -85,8 +85,8 @@ fn not_open(p: &repo::Period) -> AppError {
         message: format!(
             "{} runs from {} to {}; responses are changed, submitted and sent back only while it is open.",
             p.name,
-            p.starts_on.format("%-d %b %Y"),
-            p.ends_on.format("%-d %b %Y")
+            crate::components::time::day_month_year(&p.starts_on),
+            crate::components::time::day_month_year(&p.ends_on)
         ),
         changed_by: None,
         changed_at: None,

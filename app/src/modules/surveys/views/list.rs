@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{Tabs, current_user, score_text};
 use crate::auth::authorize::{Action, Area, Scope};
-use crate::components::time::minutes;
+use crate::components::time::{self, minutes};
 use crate::components::{FormError, ListPage, last_error};
 use crate::list::ExportList;
 use crate::list::MAX_SEARCH;
@@ -117,7 +117,7 @@ fn OpenPeriods(kind: SurveyKind, open: Vec<OpenPeriod>) -> impl IntoView {
                         <ul class="period-list" aria-label="Open periods">
                             {open.into_iter().map(|o| {
                                 let state = o.period.state;
-                                let when = format!("{} to {}", o.period.starts_on.format("%-d %b"), o.period.ends_on.format("%-d %b %Y"));
+                                let when = format!("{} to {}", time::day_month(&o.period.starts_on), time::day_month_year(&o.period.ends_on));
                                 let action = match (o.response, fills) {
                                     (Some((id, status)), _) if status.is_submitted() => view! {
                                         <A href=kind.response_href(id)>{format!("Your response ({})", status.label().to_lowercase())}</A>

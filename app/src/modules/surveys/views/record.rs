@@ -78,7 +78,7 @@ fn heading(d: &ResponseDetail) -> impl IntoView + use<> {
         <p class="lead">{format!(
             "{} · {} – {} · {} (closes {}) · form version {}",
             d.kind.module().title(), row.dealer_code, row.dealer_name, row.period_name,
-            d.period_ends.format("%-d %b %Y"), row.form_version
+            crate::components::time::day_month_year(&d.period_ends), row.form_version
         )}</p>
         {d.review_comments.clone().filter(|_| row.status == SurveyStatus::Draft).map(|c| view! {
             <div class="callout warn" role="note"><p><strong>"Sent back: "</strong><span class="prewrap">{c}</span></p></div>
