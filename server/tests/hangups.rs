@@ -13,7 +13,7 @@ use std::time::Duration;
 use app::auth::authorize::{Action, Actor, Area, Permissions};
 use app::auth::roles::{Role, UserType};
 use app::auth::server::access::begin_as;
-use app::auth::server::{RequestMeta, Visit, admit_visit, session, signin};
+use app::auth::server::{Visit, admit_visit, session, signin};
 use app::error::AppError;
 use sqlx::PgPool;
 
@@ -124,15 +124,7 @@ async fn a_refused_caller_who_hangs_up_is_audited_all_the_same(pool: PgPool) {
     let dealer = common::dealer(&pool, "A-001", "active").await;
     common::user(&pool, "head@a.example", "service_head", Some(dealer)).await;
     let state = common::state(pool.clone());
-    let visit = Visit {
-        state: state.clone(),
-        meta: RequestMeta {
-            ip: Some("192.0.2.7".into()),
-            user_agent: Some("hang-up test".into()),
-            device: None,
-        },
-        session: None,
-    };
+    let visit = common::visit(&state);
     let signed = signin::login(&visit, "head@a.example", common::PASSWORD.into(), None)
         .await
         .unwrap();

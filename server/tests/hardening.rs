@@ -7,22 +7,16 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use app::auth::server::{DeviceToken, RequestMeta, Visit, passwords, session, signin};
+use app::auth::server::{DeviceToken, Visit, passwords, session, signin};
 use app::error::AppError;
 use serde_json::{Value, json};
 use server::http::AuthRateLimit;
 use sqlx::PgPool;
 
 fn visit(state: &app::state::AppState, device: Option<&str>) -> Visit {
-    Visit {
-        state: state.clone(),
-        meta: RequestMeta {
-            ip: Some("192.0.2.7".into()),
-            user_agent: Some("hardening test".into()),
-            device: device.map(|d| DeviceToken(d.to_owned())),
-        },
-        session: None,
-    }
+    let mut visit = common::visit(state);
+    visit.meta.device = device.map(|d| DeviceToken(d.to_owned()));
+    visit
 }
 
 async fn login(

@@ -6,25 +6,8 @@ mod common;
 use app::auth::model::LoginOutcome;
 use app::auth::server::mfa;
 use app::auth::server::session::{self, EndReason};
-use app::auth::server::{RequestMeta, Visit, passwords, second_factor, signin};
+use app::auth::server::{passwords, second_factor, signin};
 use sqlx::PgPool;
-
-fn meta() -> RequestMeta {
-    RequestMeta {
-        ip: Some("192.0.2.7".into()),
-        user_agent: Some("integration test".into()),
-        device: None,
-    }
-}
-
-/// A request from the test's client, with no session cookie.
-fn visit(state: &app::state::AppState) -> Visit {
-    Visit {
-        state: state.clone(),
-        meta: meta(),
-        session: None,
-    }
-}
 
 #[sqlx::test(migrator = "server::db::MIGRATOR")]
 async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: PgPool) {
@@ -32,7 +15,7 @@ async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: Pg
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let signed = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "Ada@Example.com ",
         common::PASSWORD.into(),
         Some("/account"),
@@ -69,7 +52,7 @@ async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: Pg
         .unwrap()
         .expect("live");
     assert_eq!(live.user.id, id);
-    signin::logout(&visit(&state), &live).await.unwrap();
+    signin::logout(&common::visit(&state), &live).await.unwrap();
     assert!(
         session::resolve(&mut conn, &signed.token)
             .await
@@ -91,13 +74,13 @@ async fn a_session_lives_until_logout_and_only_its_token_hash_is_stored(pool: Pg
 async fn sessions_end_after_the_idle_and_the_absolute_timeouts(pool: PgPool) {
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let mut conn = pool.acquire().await.unwrap();
-    let (idle_session, idle_token) = session::create(&mut conn, id, &meta(), false)
+    let (idle_session, idle_token) = session::create(&mut conn, id, &common::meta(), false)
         .await
         .unwrap();
-    let (old_session, old_token) = session::create(&mut conn, id, &meta(), false)
+    let (old_session, old_token) = session::create(&mut conn, id, &common::meta(), false)
         .await
         .unwrap();
-    let (_, fresh_token) = session::create(&mut conn, id, &meta(), false)
+    let (_, fresh_token) = session::create(&mut conn, id, &common::meta(), false)
         .await
         .unwrap();
     // Idle: last request 31 minutes ago (the default idle timeout is 30).
@@ -166,10 +149,10 @@ async fn deactivating_a_user_or_suspending_their_dealer_ends_their_sessions(pool
     let head = common::user(&pool, "head@d1.example", "service_head", Some(dealer)).await;
     let other = common::user(&pool, "ops@example.com", "manufacturer_admin", None).await;
     let mut conn = pool.acquire().await.unwrap();
-    let (_, head_token) = session::create(&mut conn, head, &meta(), false)
+    let (_, head_token) = session::create(&mut conn, head, &common::meta(), false)
         .await
         .unwrap();
-    let (_, other_token) = session::create(&mut conn, other, &meta(), false)
+    let (_, other_token) = session::create(&mut conn, other, &common::meta(), false)
         .await
         .unwrap();
 
@@ -204,7 +187,7 @@ async fn deactivating_a_user_or_suspending_their_dealer_ends_their_sessions(pool
 
     let state = common::state(pool.clone());
     let refused = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "head@d1.example",
         common::PASSWORD.into(),
         None,
@@ -221,7 +204,7 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(pool: PgPool)
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let wrong = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         "not the password".into(),
         None,
@@ -229,7 +212,7 @@ async fn an_unknown_email_and_a_wrong_password_get_the_same_answer(pool: PgPool)
     .await
     .unwrap_err();
     let unknown = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "nobody@example.com",
         common::PASSWORD.into(),
         None,
@@ -259,7 +242,7 @@ async fn legacy_bcrypt_hashes_sign_in_and_are_replaced_by_argon2id(pool: PgPool)
     .unwrap();
     let state = common::state(pool.clone());
     signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "old@example.com",
         common::PASSWORD.into(),
         None,
@@ -285,14 +268,19 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
     common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     for _ in 0..5 {
-        let err = signin::login(&visit(&state), "ada@example.com", "wrong".into(), None)
-            .await
-            .unwrap_err();
+        let err = signin::login(
+            &common::visit(&state),
+            "ada@example.com",
+            "wrong".into(),
+            None,
+        )
+        .await
+        .unwrap_err();
         assert!(err.field_message("password").is_some());
     }
     // The sixth attempt comes within the 1-second wait: refused without checking the password.
     let throttled = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -311,7 +299,7 @@ async fn repeated_failures_impose_a_growing_wait_but_never_a_permanent_lock(pool
         .await
         .unwrap();
     signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -331,7 +319,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let here = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -339,7 +327,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
     .await
     .unwrap();
     let elsewhere = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -353,7 +341,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
         .unwrap();
 
     let bad = passwords::change_password(
-        &visit(&state),
+        &common::visit(&state),
         &session,
         "wrong".into(),
         "password1234".into(),
@@ -371,7 +359,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(poo
 
     let new = "granite orchard lantern whistle";
     let changed = passwords::change_password(
-        &visit(&state),
+        &common::visit(&state),
         &session,
         common::PASSWORD.into(),
         new.into(),
@@ -436,7 +424,7 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let state = common::state(pool.clone());
     let signed = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -444,10 +432,10 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     .await
     .unwrap();
 
-    passwords::request_reset(&visit(&state), "nobody@example.com")
+    passwords::request_reset(&common::visit(&state), "nobody@example.com")
         .await
         .unwrap();
-    passwords::request_reset(&visit(&state), "ADA@example.com")
+    passwords::request_reset(&common::visit(&state), "ADA@example.com")
         .await
         .unwrap();
     let mails: Vec<(String, String)> = sqlx::query_as("SELECT to_address, body FROM mail_outbox")
@@ -467,7 +455,7 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
 
     let new = "granite orchard lantern whistle";
     let weak = passwords::reset_password(
-        &visit(&state),
+        &common::visit(&state),
         &token,
         "password1234".into(),
         "password1234".into(),
@@ -478,10 +466,10 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
         weak.field_message("new_password").is_some(),
         "a weak password changes nothing"
     );
-    passwords::reset_password(&visit(&state), &token, new.into(), new.into())
+    passwords::reset_password(&common::visit(&state), &token, new.into(), new.into())
         .await
         .unwrap();
-    let again = passwords::reset_password(&visit(&state), &token, new.into(), new.into())
+    let again = passwords::reset_password(&common::visit(&state), &token, new.into(), new.into())
         .await
         .unwrap_err();
     assert!(again.field_message("token").is_some(), "single use");
@@ -495,7 +483,7 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
     );
 
     // An expired token is refused.
-    passwords::request_reset(&visit(&state), "ada@example.com")
+    passwords::request_reset(&common::visit(&state), "ada@example.com")
         .await
         .unwrap();
     let body: String =
@@ -508,7 +496,7 @@ async fn reset_tokens_are_stored_hashed_work_once_expire_and_end_every_session(p
         .await
         .unwrap();
     let expired = passwords::reset_password(
-        &visit(&state),
+        &common::visit(&state),
         &token_from_mail(&body),
         new.into(),
         new.into(),
@@ -525,7 +513,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
     let id = common::user(&pool, "ada@example.com", "super_admin", None).await;
     let state = common::state(pool.clone());
     let first = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -542,7 +530,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .unwrap()
         .unwrap();
 
-    let enrolment = second_factor::begin_enrolment(&visit(&state), &enrolling)
+    let enrolment = second_factor::begin_enrolment(&common::visit(&state), &enrolling)
         .await
         .unwrap();
     let sealed: Vec<u8> = sqlx::query_scalar("SELECT mfa_secret FROM users WHERE id = $1")
@@ -557,12 +545,16 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
     );
     assert!(enrolment.otpauth_url.contains("secret="));
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
-    let wrong = second_factor::confirm_enrolment(&visit(&state), &enrolling, "000000").await;
+    let wrong =
+        second_factor::confirm_enrolment(&common::visit(&state), &enrolling, "000000").await;
     assert!(wrong.is_err() || mfa::code_at(&secret, now) == "000000");
-    let enrolled =
-        second_factor::confirm_enrolment(&visit(&state), &enrolling, &mfa::code_at(&secret, now))
-            .await
-            .unwrap();
+    let enrolled = second_factor::confirm_enrolment(
+        &common::visit(&state),
+        &enrolling,
+        &mfa::code_at(&secret, now),
+    )
+    .await
+    .unwrap();
     let codes = enrolled.codes;
     assert_eq!(codes.len(), mfa::RECOVERY_CODES);
     assert_ne!(
@@ -579,7 +571,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
 
     // Next sign-in owes the second factor; the code used at enrolment cannot be replayed.
     let second = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -591,12 +583,15 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .await
         .unwrap()
         .unwrap();
-    let replay =
-        second_factor::verify_second_factor(&visit(&state), &pending, &mfa::code_at(&secret, now))
-            .await;
+    let replay = second_factor::verify_second_factor(
+        &common::visit(&state),
+        &pending,
+        &mfa::code_at(&secret, now),
+    )
+    .await;
     assert!(replay.is_err(), "a code is accepted once");
     let full_token = second_factor::verify_second_factor(
-        &visit(&state),
+        &common::visit(&state),
         &pending,
         &mfa::code_at(&secret, now + 30),
     )
@@ -618,7 +613,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
 
     // A recovery code works once.
     let third = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -629,11 +624,11 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .await
         .unwrap()
         .unwrap();
-    second_factor::verify_second_factor(&visit(&state), &pending, &codes[0].to_uppercase())
+    second_factor::verify_second_factor(&common::visit(&state), &pending, &codes[0].to_uppercase())
         .await
         .unwrap();
     let fourth = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -645,7 +640,7 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
         .unwrap()
         .unwrap();
     assert!(
-        second_factor::verify_second_factor(&visit(&state), &pending, &codes[0])
+        second_factor::verify_second_factor(&common::visit(&state), &pending, &codes[0])
             .await
             .is_err()
     );
@@ -657,11 +652,11 @@ async fn totp_enrolment_then_sign_in_needs_a_fresh_code_and_recovery_codes_work_
 async fn ending_all_sessions_keeps_only_the_chosen_one(pool: PgPool) {
     let id = common::user(&pool, "ada@example.com", "manufacturer_admin", None).await;
     let mut conn = pool.acquire().await.unwrap();
-    let (keep, _) = session::create(&mut conn, id, &meta(), false)
+    let (keep, _) = session::create(&mut conn, id, &common::meta(), false)
         .await
         .unwrap();
     for _ in 0..3 {
-        session::create(&mut conn, id, &meta(), false)
+        session::create(&mut conn, id, &common::meta(), false)
             .await
             .unwrap();
     }
@@ -670,7 +665,7 @@ async fn ending_all_sessions_keeps_only_the_chosen_one(pool: PgPool) {
         id,
         Some(keep),
         EndReason::Revoked,
-        &meta(),
+        &common::meta(),
         Some(id),
     )
     .await
@@ -717,7 +712,7 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
     let mut conn = pool.acquire().await.unwrap();
     for _ in 0..5 {
         let signed = signin::login(
-            &visit(&state),
+            &common::visit(&state),
             "ada@example.com",
             common::PASSWORD.into(),
             None,
@@ -729,7 +724,8 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
             .unwrap()
             .unwrap();
         let wrong =
-            second_factor::verify_second_factor(&visit(&state), &pending, "not-a-code").await;
+            second_factor::verify_second_factor(&common::visit(&state), &pending, "not-a-code")
+                .await;
         assert!(wrong.is_err());
     }
     let failures: i32 = sqlx::query_scalar("SELECT failed_logins FROM users")
@@ -743,7 +739,7 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
     // The password still opens the first step, but the second is held back, even for the
     // right code: the count belongs to the account, which only the password's holder can reach.
     let signed = signin::login(
-        &visit(&state),
+        &common::visit(&state),
         "ada@example.com",
         common::PASSWORD.into(),
         None,
@@ -755,9 +751,12 @@ async fn a_known_password_does_not_reset_the_count_of_wrong_second_factor_codes(
         .unwrap()
         .unwrap();
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
-    let throttled =
-        second_factor::verify_second_factor(&visit(&state), &pending, &mfa::code_at(&secret, now))
-            .await;
+    let throttled = second_factor::verify_second_factor(
+        &common::visit(&state),
+        &pending,
+        &mfa::code_at(&secret, now),
+    )
+    .await;
     assert!(
         matches!(throttled, Err(app::error::AppError::RateLimited { .. })),
         "{throttled:?}"

@@ -218,3 +218,21 @@ pub fn nonce_of(csp: &str) -> String {
         .unwrap_or_else(|| panic!("no nonce in {csp}"))
         .to_owned()
 }
+
+/// Where the test's requests come from: a documentation address, no device token.
+pub fn meta() -> app::auth::server::RequestMeta {
+    app::auth::server::RequestMeta {
+        ip: Some("192.0.2.7".into()),
+        user_agent: Some("integration test".into()),
+        device: None,
+    }
+}
+
+/// A request from the test's client ([`meta`]), with no session cookie.
+pub fn visit(state: &AppState) -> app::auth::server::Visit {
+    app::auth::server::Visit {
+        state: state.clone(),
+        meta: meta(),
+        session: None,
+    }
+}

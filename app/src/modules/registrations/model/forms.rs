@@ -197,11 +197,6 @@ pub struct EventInput {
     pub eligibility_note: Option<String>,
 }
 
-/// The `datetime-local` form of a deadline.
-pub fn deadline_text(at: &NaiveDateTime) -> String {
-    crate::components::time::input_minutes(at)
-}
-
 impl EventForm {
     /// The form filled from a stored event (for editing).
     pub fn from_row(e: &super::EventRow) -> Self {
@@ -211,7 +206,7 @@ impl EventForm {
             location: e.location.clone(),
             capacity: e.capacity.to_string(),
             dealer_quota: e.dealer_quota.map(|q| q.to_string()).unwrap_or_default(),
-            deadline: deadline_text(&e.registration_deadline),
+            deadline: crate::components::time::input_minutes(&e.registration_deadline),
             eligibility_note: e.eligibility_note.clone().unwrap_or_default(),
         }
     }
