@@ -46,10 +46,12 @@ fi
 pid=""
 scale_pid=""
 bare_pid=""
+scale_bare_pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
   [ -n "$scale_pid" ] && kill "$scale_pid" 2>/dev/null && wait "$scale_pid" 2>/dev/null || true
   [ -n "$bare_pid" ] && kill "$bare_pid" 2>/dev/null && wait "$bare_pid" 2>/dev/null || true
+  [ -n "$scale_bare_pid" ] && kill "$scale_bare_pid" 2>/dev/null && wait "$scale_bare_pid" 2>/dev/null || true
   [ -n "$stop_embedded" ] && "$server" embedded-db stop || true
 }
 trap cleanup EXIT

@@ -9,6 +9,7 @@
 # Uses run(), $server and $root from bench.sh.
 
 SCALE_ADDR="127.0.0.1:3302"
+SCALE_BARE_ADDR="127.0.0.1:3303"
 
 # scale_serve URL: a server on $SCALE_ADDR for database URL; sets scale_pid.
 scale_serve() {
@@ -23,6 +24,19 @@ scale_serve() {
   return 1
 }
 
+# scale_bare URL: the bare handler (`server bench-bare`) on $SCALE_BARE_ADDR for database URL; sets
+# scale_bare_pid.
+scale_bare() {
+  DATABASE_URL="$1" RUST_LOG=warn "$server" bench-bare --listen "$SCALE_BARE_ADDR" >/tmp/oap-bench-scale-bare.log 2>&1 &
+  scale_bare_pid=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://$SCALE_BARE_ADDR/" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  cat /tmp/oap-bench-scale-bare.log
+  return 1
+}
+
 # scale_cookie EMAIL: a session cookie of a demo user (password DEMO_PASSWORD).
 scale_cookie() {
   local jar
@@ -34,13 +48,24 @@ scale_cookie() {
   rm -f "$jar"
 }
 
-# scale_p50 LABEL CLIENTS SCRIPT URL: run() for this size, remembering the p50 (ms) under LABEL.
-declare -A scale_p50s
+# scale_run LABEL CLIENTS SCRIPT URL: run() for this size, remembering the req/s under LABEL and
+# CLIENTS, and at 16 clients the p50 (ms) under LABEL.
+declare -A scale_p50s scale_rps
 scale_run() {
   local row
   row="$(run "$@")"
   echo "$row"
-  scale_p50s["$size:$1"]="$(echo "$row" | awk '{print $(NF-2)}')"
+  [ "$2" = 16 ] && scale_p50s["$size:$1"]="$(echo "$row" | awk '{print $(NF-2)}')"
+  scale_rps["$size:$1:$2"]="$(echo "$row" | awk '{print $NF}')"
+}
+
+# scale_twin LABEL CLIENTS BODY COOKIE PATH: the app's list at PATH and the bare handler's, one
+# after the other, for the same request (the bare row is labelled "LABEL, bare handler").
+scale_twin() {
+  local label="$1" clients="$2" body="$3" cookie="$4" path="$5"
+  OAP_BENCH_COOKIE="$cookie" OAP_BENCH_BODY="$body" scale_run "$label" "$clients" scripts/bench/post_json.lua "http://$SCALE_ADDR$path"
+  OAP_BENCH_COOKIE="$cookie" OAP_BENCH_BODY="$body" OAP_BENCH_ORIGIN="http://$SCALE_BARE_ADDR" \
+    scale_run "$label, bare handler" "$clients" scripts/bench/post_json.lua "http://$SCALE_BARE_ADDR$path"
 }
 
 to_ms() {
@@ -77,6 +102,7 @@ bench_scale() {
         -c "COMMENT ON DATABASE $db IS '$generator'"
     fi
     scale_serve "$url"
+    scale_bare "$url"
     local at="http://$SCALE_ADDR"
     local q="psql -X -At $url -c"
     local admin dealer dealer_code
@@ -124,20 +150,25 @@ bench_scale() {
     cursor="$($q "SELECT updated_at::text || '~' || id FROM dealer_pcc WHERE status <> 'draft'
                     ORDER BY updated_at DESC, id DESC OFFSET (SELECT count(*) * 9 / 10 FROM dealer_pcc WHERE status <> 'draft') LIMIT 1")"
     export OAP_BENCH_ORIGIN="$at"
-    OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="$pcc" scale_run "PCC list: first page" 16 scripts/bench/post_json.lua "$at/api/pcc/list"
-    OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="{\"query\":{\"search\":\"\",\"sort\":\"updated\",\"ascending\":false,\"after\":\"$cursor\"}}" \
-      scale_run "PCC list: page at 90%" 16 scripts/bench/post_json.lua "$at/api/pcc/list"
+    # Each list without search or filters is run beside the bare handler doing the same statements
+    # (`server bench-bare`); the first page also at 64 clients.
+    local pcc_deep="{\"query\":{\"search\":\"\",\"sort\":\"updated\",\"ascending\":false,\"after\":\"$cursor\"}}"
+    scale_twin "PCC list: first page" 16 "$pcc" "$admin" /api/pcc/list
+    scale_twin "PCC list: first page" 64 "$pcc" "$admin" /api/pcc/list
+    scale_twin "PCC list: page at 90%" 16 "$pcc_deep" "$admin" /api/pcc/list
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY='{"query":{"search":"'"$number_prefix"'","sort":"updated","ascending":false}}' \
       scale_run "PCC list: number search" 16 scripts/bench/post_json.lua "$at/api/pcc/list"
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="{\"query\":{\"search\":\"$dealer_code\",\"sort\":\"updated\",\"ascending\":false}}" \
       scale_run "PCC list: one dealer" 16 scripts/bench/post_json.lua "$at/api/pcc/list"
-    OAP_BENCH_COOKIE="$dealer" OAP_BENCH_BODY="$pcc" scale_run "PCC list: dealer user" 16 scripts/bench/post_json.lua "$at/api/pcc/list"
+    scale_twin "PCC list: dealer user" 16 "$pcc" "$dealer" /api/pcc/list
     local reg='{"kind":"api","query":{"search":"","dealer":"","sort":"updated","ascending":false}}'
     cursor="$($q "SELECT updated_at::text || '~' || id FROM api_registrations
                     ORDER BY updated_at DESC, id DESC OFFSET (SELECT count(*) * 9 / 10 FROM api_registrations) LIMIT 1")"
-    OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="$reg" scale_run "API registrations: first page" 16 scripts/bench/post_json.lua "$at/api/registrations/list"
-    OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="{\"kind\":\"api\",\"query\":{\"search\":\"\",\"dealer\":\"\",\"sort\":\"updated\",\"ascending\":false,\"after\":\"$cursor\"}}" \
-      scale_run "API registrations: page at 90%" 16 scripts/bench/post_json.lua "$at/api/registrations/list"
+    scale_twin "API registrations: first page" 16 "$reg" "$admin" /api/registrations/list
+    scale_twin "API registrations: page at 90%" 16 \
+      "{\"kind\":\"api\",\"query\":{\"search\":\"\",\"dealer\":\"\",\"sort\":\"updated\",\"ascending\":false,\"after\":\"$cursor\"}}" \
+      "$admin" /api/registrations/list
+    scale_twin "API registrations: dealer user" 16 "$reg" "$dealer" /api/registrations/list
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY='{"kind":"api","query":{"search":"'"$surname"'","dealer":"","sort":"updated","ascending":false}}' \
       scale_run "API registrations: person search" 16 scripts/bench/post_json.lua "$at/api/registrations/list"
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="{\"kind\":\"api\",\"query\":{\"search\":\"\",\"dealer\":\"$dealer_code\",\"sort\":\"updated\",\"ascending\":false}}" \
@@ -148,6 +179,8 @@ bench_scale() {
     OAP_BENCH_COOKIE="$dealer" OAP_BENCH_BODY='' scale_run "home: dealer user" 16 scripts/bench/post_form.lua "$at/api/home"
     kill "$scale_pid" && wait "$scale_pid" 2>/dev/null || true
     scale_pid=""
+    kill "$scale_bare_pid" && wait "$scale_bare_pid" 2>/dev/null || true
+    scale_bare_pid=""
   done
   printf '\n%-46s %10s %10s %7s\n' "p50 at 16 clients" "$small" "$big" "ratio"
   for label in "PCC list: first page" "PCC list: page at 90%" "PCC list: number search" "PCC list: one dealer" \
@@ -157,5 +190,17 @@ bench_scale() {
     a="$(to_ms "${scale_p50s["$small:$label"]}")"
     b="$(to_ms "${scale_p50s["$big:$label"]}")"
     printf '%-46s %8sms %8sms %6.2fx\n' "$label" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (a > 0 ? b / a : 0)}')"
+  done
+  printf '\n%-46s %8s %10s %10s %7s\n' "req/s: app and bare handler" "clients" "app" "bare" "app/bare"
+  for size in "$small" "$big"; do
+    for twin in "PCC list: first page:16" "PCC list: first page:64" "PCC list: page at 90%:16" \
+      "PCC list: dealer user:16" "API registrations: first page:16" "API registrations: page at 90%:16" \
+      "API registrations: dealer user:16"; do
+      local label="${twin%:*}" clients="${twin##*:}" a b
+      a="${scale_rps["$size:$label:$clients"]}"
+      b="${scale_rps["$size:$label, bare handler:$clients"]}"
+      printf '%-46s %8s %10s %10s %6.2f\n' "$label ($size)" "$clients" "$a" "$b" \
+        "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+    done
   done
 }

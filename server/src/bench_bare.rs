@@ -1,25 +1,40 @@
-//! `server bench-bare`: the yardstick `make bench` holds the app's users list against. One axum
-//! route and sqlx, nothing else: no Leptos server function, no middleware (session gate, origin
-//! check, limits, headers, compression, tracing), no `admit`. It does the work the app's
-//! `POST /api/admin/users/list` does for the bench's request (the first page by name, no
-//! filters), as plain statements with the same text:
+//! `server bench-bare`: the yardstick `make bench` holds the app's lists against. Plain axum
+//! routes and sqlx, nothing else: no Leptos server function, no middleware (session gate, origin
+//! check, limits, headers, compression, tracing), no `admit`, no kept counts. Each route does the
+//! work the app's list endpoint of the same path does for a list without search or filters (any
+//! order, any page), as plain statements with the same text:
 //!
 //! 1. looks the session up by the cookie's token hash (the app's session query: user, dealer,
-//!    timeouts, permissions) and refuses an expired session or a role that may not list users;
-//! 2. in one transaction reads the 51 rows of the page and the capped count;
-//! 3. writes the same JSON (`Page<UserRow>`).
+//!    timeouts, permissions) and refuses an expired session, an inactive account or dealer, or a
+//!    caller who may not view the list;
+//! 2. in one transaction (for a dealer user under the application role with their dealer, as the
+//!    app's `begin_as` declares it, so row-level security applies) reads the 51 rows of the page
+//!    and, on a first page, the capped count: every time, where the app keeps big counts;
+//! 3. writes the same JSON (`Page<…>`).
 //!
-//! Only that request is served: anything else is 400, so the bench cannot measure a different
-//! query by mistake. Not for production use.
+//! The users list's statements are written out here as the app's statement builder writes them
+//! for the first page by name; the module lists' statements are built by the modules' own
+//! builders (`repo::push_filters`, `push_keyset`, …), so they cannot drift from the app's.
+//! A search or filter is refused (400), so the bench cannot measure a different query by mistake.
+//! `server/tests/lists.rs` checks that each route answers what the app answers. Not for
+//! production use.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use app::admin::model::{UserQuery, UserRow, UserSort};
-use app::auth::flags::Permissions;
+use app::auth::flags::{Action, Permissions};
 use app::auth::roles::{Role, UserType};
+use app::auth::server::access::APP_ROLE;
 use app::auth::server::cookie::token_from_header;
+use app::dealers::DealerStatus;
+use app::list::sql::{SearchPlan, capped_count, push_keyset, push_page_limit, split_page};
 use app::list::{COUNT_CAP, Cursor, PAGE_SIZE, Page};
+use app::modules::Module;
+use app::modules::pcc::model::{PccQuery, PccRow};
+use app::modules::pcc::server::repo as pcc;
+use app::modules::registrations::model::{EventKind, RegQuery, RegRow};
+use app::modules::registrations::server::repo as reg;
 use app::settings::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES, MFA_REQUIRED_ROLES};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -27,8 +42,11 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
 use uuid::Uuid;
+
+/// A refusal or failure: the status and a line of text.
+type Refusal = (StatusCode, String);
 
 /// The session query of `app::auth::server::session` (timeouts read in the same statement).
 const SESSION: &str = "SELECT s.id, s.user_id, s.login_at, s.last_seen_at, s.expires_at, s.mfa_pending, \
@@ -43,8 +61,9 @@ const SESSION: &str = "SELECT s.id, s.user_id, s.login_at, s.last_seen_at, s.exp
   FROM session_logs s JOIN users u ON u.id = s.user_id LEFT JOIN dealers d ON d.id = u.dealer_id \
  WHERE s.token_hash = $1 AND s.is_active IS TRUE";
 
-/// The users list's columns, as the app's statement writes them for a first page by name.
-const PAGE: &str = "SELECT u.id, u.email::text AS email, u.name::text AS name, u.role, \
+/// The users list's page, as the app's statement builder writes it for a super admin's first page
+/// by name.
+const USERS_PAGE: &str = "SELECT u.id, u.email::text AS email, u.name::text AS name, u.role, \
      u.user_type, u.dealer_id, d.dealer_code::text AS dealer_code, \
      d.dealer_name::text AS dealer_name, u.designation::text AS designation, \
      COALESCE(u.is_active, false) AS is_active, u.last_login, u.created_at, \
@@ -56,23 +75,158 @@ const PAGE: &str = "SELECT u.id, u.email::text AS email, u.name::text AS name, u
      FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id WHERE true \
      ORDER BY lower(u.name::text) ASC, u.id ASC LIMIT $1";
 
-const COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id \
+const USERS_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id \
      WHERE true LIMIT $1) capped";
+
+/// The row-level security declaration of `app::auth::server::access::begin_as`.
+const DEALER_SCOPE: &str = "SELECT set_config('role', $1, true) AS role, \
+     set_config('app.scope', 'dealer', true) AS scope, \
+     set_config('app.dealer_id', $2, true) AS dealer, \
+     set_config('app.user_id', $3, true) AS user";
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
+    user_id: Uuid,
     login_at: Option<NaiveDateTime>,
     last_seen_at: NaiveDateTime,
     expires_at: NaiveDateTime,
     mfa_pending: bool,
     role: Role,
+    user_type: UserType,
+    dealer_id: Option<Uuid>,
     user_active: bool,
+    dealer_status: Option<DealerStatus>,
     idle: Option<String>,
     absolute: Option<String>,
+    perm_modules: Vec<String>,
+    perm_bits: Vec<i32>,
+}
+
+/// The signed-in caller of a request.
+struct Caller {
+    id: Uuid,
+    role: Role,
+    user_type: UserType,
+    dealer_id: Option<Uuid>,
+    permissions: Permissions,
+}
+
+impl Caller {
+    /// Refuses a caller who may not view `module`'s records.
+    fn may_view(&self, module: Module) -> Result<(), Refusal> {
+        if self.permissions.allows(module, Action::View) {
+            Ok(())
+        } else {
+            Err((StatusCode::FORBIDDEN, format!("may not view {module:?}")))
+        }
+    }
+
+    /// The dealer a dealer user's lists are narrowed to (manufacturer staff see every dealer's).
+    fn dealer_filter(&self) -> Option<Uuid> {
+        match self.user_type {
+            UserType::Dealer => self.dealer_id,
+            UserType::Manufacturer => None,
+        }
+    }
+
+    /// Begins the request's transaction: a dealer user's under the application role, with their
+    /// dealer declared for row-level security.
+    async fn begin(&self, pool: &PgPool) -> Result<Transaction<'static, Postgres>, Refusal> {
+        let mut tx = pool.begin().await.map_err(failed)?;
+        if self.user_type == UserType::Dealer {
+            let dealer = self.dealer_id.map(|d| d.to_string()).unwrap_or_default();
+            sqlx::query(DEALER_SCOPE)
+                .bind(APP_ROLE)
+                .bind(dealer)
+                .bind(self.id.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(failed)?;
+        }
+        Ok(tx)
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> Refusal {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn bad_request(what: &str) -> Refusal {
+    (
+        StatusCode::BAD_REQUEST,
+        format!("the bare handler serves {what} without search or filters only"),
+    )
+}
+
+/// The caller of the session whose token the request's cookie carries, if it is still open.
+async fn caller(pool: &PgPool, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    let token = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| token_from_header(v, false))
+        .ok_or((StatusCode::UNAUTHORIZED, "no session".into()))?;
+    let hash = app::auth::server::tokens::hash_token(&token);
+    let session: SessionRow = sqlx::query_as(SESSION)
+        .bind(hash)
+        .bind(IDLE_TIMEOUT_MINUTES.category)
+        .bind(IDLE_TIMEOUT_MINUTES.key)
+        .bind(ABSOLUTE_TIMEOUT_HOURS.category)
+        .bind(ABSOLUTE_TIMEOUT_HOURS.key)
+        .bind(MFA_REQUIRED_ROLES.category)
+        .bind(MFA_REQUIRED_ROLES.key)
+        .fetch_optional(pool)
+        .await
+        .map_err(failed)?
+        .ok_or((StatusCode::UNAUTHORIZED, "no session".into()))?;
+    let now = Utc::now().naive_utc();
+    let idle = IDLE_TIMEOUT_MINUTES.int_or_default(session.idle.as_deref());
+    let absolute = ABSOLUTE_TIMEOUT_HOURS.int_or_default(session.absolute.as_deref());
+    let login_at = session.login_at.unwrap_or(now);
+    if now >= session.expires_at
+        || now >= login_at + Duration::hours(absolute)
+        || now >= session.last_seen_at + Duration::minutes(idle)
+        || !session.user_active
+        || session.mfa_pending
+        || session.dealer_status.is_some_and(|s| !s.is_active())
+    {
+        return Err((StatusCode::UNAUTHORIZED, "session over".into()));
+    }
+    Ok(Caller {
+        id: session.user_id,
+        role: session.role,
+        user_type: session.user_type,
+        dealer_id: session.dealer_id,
+        permissions: Permissions::from_rows(
+            session
+                .perm_modules
+                .iter()
+                .map(String::as_str)
+                .zip(session.perm_bits.iter().copied()),
+        ),
+    })
+}
+
+/// The bare routes, each at the path of the app's endpoint it stands beside.
+pub fn router(pool: PgPool) -> Router {
+    Router::new()
+        .route("/api/admin/users/list", post(users_list))
+        .route("/api/pcc/list", post(pcc_list))
+        .route("/api/registrations/list", post(registrations_list))
+        .with_state(pool)
+}
+
+/// Serves the bare lists on `addr` until the process is stopped.
+pub async fn serve(pool: PgPool, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    eprintln!("bare lists on http://{addr}/api/…/list");
+    axum::serve(listener, router(pool)).await?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+struct UserListRow {
     id: Uuid,
     email: String,
     name: String,
@@ -92,28 +246,17 @@ struct Row {
 }
 
 #[derive(Deserialize)]
-struct Body {
+struct UsersBody {
     query: UserQuery,
 }
 
-/// Serves the bare users list on `addr` until the process is stopped.
-pub async fn serve(pool: PgPool, addr: SocketAddr) -> anyhow::Result<()> {
-    let router = Router::new()
-        .route("/api/admin/users/list", post(users_list))
-        .with_state(pool);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    eprintln!("bare users list on http://{addr}/api/admin/users/list");
-    axum::serve(listener, router).await?;
-    Ok(())
-}
-
+/// The users list as a super admin sees it: the first page by name only (its statements are
+/// written out above).
 async fn users_list(
     State(pool): State<PgPool>,
     headers: HeaderMap,
-    Json(body): Json<Body>,
-) -> Result<Json<Page<UserRow>>, (StatusCode, String)> {
+    Json(body): Json<UsersBody>,
+) -> Result<Json<Page<UserRow>>, Refusal> {
     let q = body.query;
     if !q.search.is_empty()
         || q.sort != UserSort::Name
@@ -124,64 +267,31 @@ async fn users_list(
         || !q.dealer.is_empty()
         || q.active.is_some()
     {
+        return Err(bad_request("the users list's first page by name"));
+    }
+    let caller = caller(&pool, &headers).await?;
+    // A manufacturer admin's list leaves super admins out: a different statement.
+    if caller.role != Role::SuperAdmin {
         return Err((
-            StatusCode::BAD_REQUEST,
-            "the bare handler serves the first page by name only".into(),
+            StatusCode::FORBIDDEN,
+            "the bare users list is a super admin's".into(),
         ));
     }
-    let failed = |e: sqlx::Error| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-    let token = headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| token_from_header(v, false))
-        .ok_or((StatusCode::UNAUTHORIZED, "no session".into()))?;
-    let hash = app::auth::server::tokens::hash_token(&token);
-    let session: SessionRow = sqlx::query_as(SESSION)
-        .bind(hash)
-        .bind(IDLE_TIMEOUT_MINUTES.category)
-        .bind(IDLE_TIMEOUT_MINUTES.key)
-        .bind(ABSOLUTE_TIMEOUT_HOURS.category)
-        .bind(ABSOLUTE_TIMEOUT_HOURS.key)
-        .bind(MFA_REQUIRED_ROLES.category)
-        .bind(MFA_REQUIRED_ROLES.key)
-        .fetch_optional(&pool)
-        .await
-        .map_err(failed)?
-        .ok_or((StatusCode::UNAUTHORIZED, "no session".into()))?;
-    let now = Utc::now().naive_utc();
-    let idle = IDLE_TIMEOUT_MINUTES.int_or_default(session.idle.as_deref());
-    let absolute = ABSOLUTE_TIMEOUT_HOURS.int_or_default(session.absolute.as_deref());
-    let login_at = session.login_at.unwrap_or(now);
-    if now >= session.expires_at
-        || now >= login_at + Duration::hours(absolute)
-        || now >= session.last_seen_at + Duration::minutes(idle)
-        || !session.user_active
-        || session.mfa_pending
-    {
-        return Err((StatusCode::UNAUTHORIZED, "session over".into()));
-    }
-    if !matches!(session.role, Role::SuperAdmin | Role::ManufacturerAdmin) {
-        return Err((StatusCode::FORBIDDEN, "not an administrator".into()));
-    }
-    let mut tx = pool.begin().await.map_err(failed)?;
-    let mut rows: Vec<Row> = sqlx::query_as(PAGE)
+    let mut tx = caller.begin(&pool).await?;
+    let rows: Vec<UserListRow> = sqlx::query_as(USERS_PAGE)
         .bind(i64::from(PAGE_SIZE) + 1)
         .fetch_all(&mut *tx)
         .await
         .map_err(failed)?;
-    let total: i64 = sqlx::query_scalar(COUNT)
+    let total: i64 = sqlx::query_scalar(USERS_COUNT)
         .bind(COUNT_CAP + 1)
         .fetch_one(&mut *tx)
         .await
         .map_err(failed)?;
     tx.commit().await.map_err(failed)?;
-    let next = if rows.len() > PAGE_SIZE as usize {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last()
-            .map(|r| Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id))
-    } else {
-        None
-    };
+    let (rows, next) = split_page(rows, |r| {
+        Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
+    });
     let rows = rows
         .into_iter()
         .map(|r| UserRow {
@@ -210,5 +320,153 @@ async fn users_list(
         rows,
         next,
         total: Some(total),
+    }))
+}
+
+#[derive(Deserialize)]
+struct PccBody {
+    query: PccQuery,
+}
+
+/// The applications list, by the PCC module's statement builders.
+async fn pcc_list(
+    State(pool): State<PgPool>,
+    headers: HeaderMap,
+    Json(body): Json<PccBody>,
+) -> Result<Json<Page<PccRow>>, Refusal> {
+    let q = body.query;
+    if !q.search.is_empty()
+        || q.status.is_some()
+        || q.brand.is_some()
+        || q.from.is_some()
+        || q.to.is_some()
+    {
+        return Err(bad_request("the applications list"));
+    }
+    let caller = caller(&pool, &headers).await?;
+    caller.may_view(Module::DealerPcc)?;
+    let dealer_filter = caller.dealer_filter();
+    let (key, timestamp) = pcc::sort_key(q.sort);
+    let after = q
+        .after
+        .as_ref()
+        .map(|c| c.sort_parts(timestamp))
+        .transpose()
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    let mut qb = QueryBuilder::<Postgres>::new(pcc::LIST_COLUMNS);
+    qb.push(format_args!(", ({key})::text AS sort_key"));
+    pcc::push_filters(
+        &mut qb,
+        &q,
+        None,
+        SearchPlan::Walk,
+        dealer_filter,
+        pcc::LIST_FROM,
+    );
+    push_keyset(&mut qb, key, "p.id", timestamp, q.ascending, after);
+    push_page_limit(&mut qb);
+    let mut tx = caller.begin(&pool).await?;
+    let rows: Vec<pcc::ListRow> = qb
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(failed)?;
+    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
+    let total = match q.after {
+        Some(_) => None,
+        None => Some(
+            capped_count(&mut tx, |qb| {
+                pcc::push_filters(
+                    qb,
+                    &q,
+                    None,
+                    SearchPlan::Walk,
+                    dealer_filter,
+                    pcc::COUNT_FROM,
+                )
+            })
+            .await
+            .map_err(failed)?,
+        ),
+    };
+    tx.commit().await.map_err(failed)?;
+    Ok(Json(Page {
+        rows: rows.into_iter().map(|r| r.row).collect(),
+        next,
+        total,
+    }))
+}
+
+#[derive(Deserialize)]
+struct RegBody {
+    kind: EventKind,
+    query: RegQuery,
+}
+
+#[derive(sqlx::FromRow)]
+struct RegListRow {
+    #[sqlx(flatten)]
+    row: RegRow,
+    sort_key: String,
+}
+
+/// A kind's registrations list, by the registrations module's statement builders.
+async fn registrations_list(
+    State(pool): State<PgPool>,
+    headers: HeaderMap,
+    Json(body): Json<RegBody>,
+) -> Result<Json<Page<RegRow>>, Refusal> {
+    let (kind, q) = (body.kind, body.query);
+    if !q.search.is_empty()
+        || !q.dealer.is_empty()
+        || q.event.is_some()
+        || q.status.is_some()
+        || q.from.is_some()
+        || q.to.is_some()
+    {
+        return Err(bad_request("the registrations list"));
+    }
+    let caller = caller(&pool, &headers).await?;
+    caller.may_view(kind.module())?;
+    let dealer_filter = caller.dealer_filter();
+    let (key, timestamp) = reg::sort_key(q.sort);
+    let after = q
+        .after
+        .as_ref()
+        .map(|c| c.sort_parts(timestamp))
+        .transpose()
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    let mut qb = QueryBuilder::<Postgres>::new(reg::row_columns(kind));
+    qb.push(format_args!(", ({key})::text AS sort_key"));
+    qb.push(reg::row_from(kind));
+    reg::push_filters(&mut qb, kind, &q, None, false, None, dealer_filter);
+    push_keyset(&mut qb, key, "r.id", timestamp, q.ascending, after);
+    push_page_limit(&mut qb);
+    let mut tx = caller.begin(&pool).await?;
+    let rows: Vec<RegListRow> = qb
+        .build_query_as()
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(failed)?;
+    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
+    let total = match q.after {
+        Some(_) => None,
+        None => {
+            let from = format!(" FROM {} r", reg::cols(kind).table);
+            Some(
+                capped_count(&mut tx, |qb| {
+                    qb.push(from);
+                    reg::push_filters(qb, kind, &q, None, false, None, dealer_filter)
+                })
+                .await
+                .map_err(failed)?,
+            )
+        }
+    };
+    tx.commit().await.map_err(failed)?;
+    Ok(Json(Page {
+        rows: rows.into_iter().map(|r| r.row).collect(),
+        next,
+        total,
     }))
 }

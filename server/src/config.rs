@@ -102,8 +102,8 @@ pub enum Command {
     /// applications, events and registrations, survey responses, timelines, audit rows and
     /// notifications). Refuses a database with real users unless told otherwise.
     DemoData(DemoDataArgs),
-    /// Serve the bare users list `make bench` measures the app against (one axum route and sqlx,
-    /// no framework). Not for production use.
+    /// Serve the bare lists `make bench` measures the app against (users, PCC, registrations:
+    /// plain axum routes and sqlx, no framework). Not for production use.
     #[command(hide = true)]
     BenchBare {
         /// Address to listen on.

@@ -466,3 +466,117 @@ async fn the_users_count_is_kept_per_role_until_accounts_change_by_any_path(pool
         .unwrap();
     users_total_becomes(&oem, &base, before + 1, "the rename").await;
 }
+
+/// Serves `server bench-bare`'s routes over `pool` on a free port; returns the base URL.
+async fn start_bare(pool: PgPool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, server::bench_bare::router(pool))
+            .await
+            .unwrap()
+    });
+    format!("http://{addr}")
+}
+
+/// A list's answer as JSON, which must be 200.
+async fn answer(c: &reqwest::Client, base: &str, endpoint: &str, body: &Value) -> Value {
+    let r = call_json(c, base, endpoint, body.clone()).await;
+    assert_eq!(r.status(), 200, "{base}/api/{endpoint}");
+    r.json().await.unwrap()
+}
+
+#[sqlx::test(migrator = "server::db::MIGRATOR")]
+async fn the_bare_handler_answers_what_the_app_answers(pool: PgPool) {
+    // `make bench` divides the app's throughput by the bare handler's: only meaningful if both
+    // do the same work, which the same answers for the same callers show.
+    server::db::migrate(&pool).await.unwrap();
+    common::no_mfa_required(&pool).await;
+    let args = server::config::DemoDataArgs {
+        dealers: 4,
+        users_per_dealer: 1,
+        records: 800,
+        seed: 11,
+        today: None,
+        yes_add_to_existing: false,
+    };
+    server::demo_data::run(&pool, &args).await.unwrap();
+    let root = common::user(&pool, "root@oem.example", "super_admin", None).await;
+    grant_all(&pool, root).await;
+    let dealer: Uuid = sqlx::query_scalar(
+        "SELECT dealer_id FROM dealer_pcc GROUP BY dealer_id ORDER BY count(*) DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let head = common::user(&pool, "head@dealer.example", "service_head", Some(dealer)).await;
+    grant_all(&pool, head).await;
+    let base = common::start(pool.clone()).await;
+    let bare = start_bare(pool.clone()).await;
+
+    let pcc = list_query("");
+    let reg = |kind: &str| {
+        json!({"kind": kind, "query": {
+            "search": "", "event": null, "status": null, "dealer": "", "from": null,
+            "to": null, "sort": "updated", "ascending": false, "after": null
+        }})
+    };
+    let mut by_number = list_query("");
+    by_number["query"]["sort"] = json!("number");
+    by_number["query"]["ascending"] = json!(true);
+    for email in ["root@oem.example", "head@dealer.example"] {
+        // One client: the session cookie goes to both (cookies are per host, not per port).
+        let c = signed_in(&base, email).await;
+        let lists = [
+            ("pcc/list", pcc.clone()),
+            ("pcc/list", by_number.clone()),
+            ("registrations/list", reg("api")),
+            ("registrations/list", reg("mt_meet")),
+        ];
+        for (endpoint, mut body) in lists {
+            for page in 0..3 {
+                let app = answer(&c, &base, endpoint, &body).await;
+                assert_eq!(
+                    answer(&c, &bare, endpoint, &body).await,
+                    app,
+                    "{email}: {endpoint} {body}"
+                );
+                let rows = app["rows"].as_array().unwrap();
+                assert!(page > 0 || !rows.is_empty(), "{email}: {endpoint} is empty");
+                if email.starts_with("head") {
+                    let theirs = dealer.to_string();
+                    assert!(rows.iter().all(|r| r["dealer_id"] == json!(theirs)));
+                }
+                match app["next"].as_str() {
+                    Some(next) => body["query"]["after"] = json!(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    let root_client = signed_in(&base, "root@oem.example").await;
+    let users = json!({"query": {"search": "", "sort": "name", "descending": false}});
+    assert_eq!(
+        answer(&root_client, &bare, "admin/users/list", &users).await,
+        answer(&root_client, &base, "admin/users/list", &users).await
+    );
+
+    // What it does not serve it refuses, rather than measure something else.
+    let head_client = signed_in(&base, "head@dealer.example").await;
+    let refused = |c: reqwest::Client, endpoint: &'static str, body: Value| {
+        let bare = bare.clone();
+        async move { call_json(&c, &bare, endpoint, body).await.status() }
+    };
+    assert_eq!(
+        refused(root_client.clone(), "pcc/list", list_query("PCC")).await,
+        400
+    );
+    assert_eq!(
+        refused(head_client.clone(), "admin/users/list", users.clone()).await,
+        403
+    );
+    assert_eq!(
+        refused(common::client(&base), "pcc/list", pcc.clone()).await,
+        401
+    );
+}
