@@ -7,9 +7,10 @@
 //! 1. looks the session up by the cookie's token hash (the app's session query: user, dealer,
 //!    timeouts, permissions) and refuses an expired session, an inactive account or dealer, or a
 //!    caller who may not view the list;
-//! 2. in one transaction (for a dealer user under the application role with their dealer, as the
-//!    app's `begin_as` declares it, so row-level security applies) reads the 51 rows of the page
-//!    and, on a first page, the capped count: every time, where the app keeps big counts;
+//! 2. reads the 51 rows of the page and, on a first page, the capped count (every time, where the
+//!    app keeps big counts), as the app's `read_as` reads: a dealer user's in a transaction under
+//!    the application role with their dealer declared, so row-level security applies;
+//!    manufacturer staff's on a plain pooled connection;
 //! 3. writes the same JSON (`Page<…>`).
 //!
 //! The users list's statements are written out here as the app's statement builder writes them
@@ -25,7 +26,7 @@ use anyhow::Context;
 use app::admin::model::{UserQuery, UserRow, UserSort};
 use app::auth::flags::{Action, Permissions};
 use app::auth::roles::{Role, UserType};
-use app::auth::server::access::APP_ROLE;
+use app::auth::server::access::{APP_ROLE, Reader};
 use app::auth::server::cookie::token_from_header;
 use app::dealers::DealerStatus;
 use app::list::sql::{SearchPlan, capped_count, push_keyset, push_page_limit, split_page};
@@ -42,7 +43,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde::Deserialize;
-use sqlx::{PgPool, Postgres, QueryBuilder, Transaction};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 /// A refusal or failure: the status and a line of text.
@@ -129,21 +130,23 @@ impl Caller {
         }
     }
 
-    /// Begins the request's transaction: a dealer user's under the application role, with their
-    /// dealer declared for row-level security.
-    async fn begin(&self, pool: &PgPool) -> Result<Transaction<'static, Postgres>, Refusal> {
-        let mut tx = pool.begin().await.map_err(failed)?;
-        if self.user_type == UserType::Dealer {
-            let dealer = self.dealer_id.map(|d| d.to_string()).unwrap_or_default();
-            sqlx::query(DEALER_SCOPE)
-                .bind(APP_ROLE)
-                .bind(dealer)
-                .bind(self.id.to_string())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(failed)?;
+    /// Opens the request's reads as the app's `read_as` does: a dealer user's in a transaction
+    /// under the application role, with their dealer declared for row-level security; manufacturer
+    /// staff's on a plain pooled connection.
+    async fn read(&self, pool: &PgPool) -> Result<Reader, Refusal> {
+        if self.user_type == UserType::Manufacturer {
+            return Ok(Reader::Plain(pool.acquire().await.map_err(failed)?));
         }
-        Ok(tx)
+        let mut tx = pool.begin().await.map_err(failed)?;
+        let dealer = self.dealer_id.map(|d| d.to_string()).unwrap_or_default();
+        sqlx::query(DEALER_SCOPE)
+            .bind(APP_ROLE)
+            .bind(dealer)
+            .bind(self.id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(failed)?;
+        Ok(Reader::Scoped(tx))
     }
 }
 
@@ -277,7 +280,7 @@ async fn users_list(
             "the bare users list is a super admin's".into(),
         ));
     }
-    let mut tx = caller.begin(&pool).await?;
+    let mut tx = caller.read(&pool).await?;
     let rows: Vec<UserListRow> = sqlx::query_as(USERS_PAGE)
         .bind(i64::from(PAGE_SIZE) + 1)
         .fetch_all(&mut *tx)
@@ -288,7 +291,7 @@ async fn users_list(
         .fetch_one(&mut *tx)
         .await
         .map_err(failed)?;
-    tx.commit().await.map_err(failed)?;
+    tx.finish().await.map_err(failed)?;
     let (rows, next) = split_page(rows, |r| {
         Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
     });
@@ -365,7 +368,7 @@ async fn pcc_list(
     );
     push_keyset(&mut qb, key, "p.id", timestamp, q.ascending, after);
     push_page_limit(&mut qb);
-    let mut tx = caller.begin(&pool).await?;
+    let mut tx = caller.read(&pool).await?;
     let rows: Vec<pcc::ListRow> = qb
         .build_query_as()
         .fetch_all(&mut *tx)
@@ -389,7 +392,7 @@ async fn pcc_list(
             .map_err(failed)?,
         ),
     };
-    tx.commit().await.map_err(failed)?;
+    tx.finish().await.map_err(failed)?;
     Ok(Json(Page {
         rows: rows.into_iter().map(|r| r.row).collect(),
         next,
@@ -442,7 +445,7 @@ async fn registrations_list(
     reg::push_filters(&mut qb, kind, &q, None, false, None, dealer_filter);
     push_keyset(&mut qb, key, "r.id", timestamp, q.ascending, after);
     push_page_limit(&mut qb);
-    let mut tx = caller.begin(&pool).await?;
+    let mut tx = caller.read(&pool).await?;
     let rows: Vec<RegListRow> = qb
         .build_query_as()
         .fetch_all(&mut *tx)
@@ -463,7 +466,7 @@ async fn registrations_list(
             )
         }
     };
-    tx.commit().await.map_err(failed)?;
+    tx.finish().await.map_err(failed)?;
     Ok(Json(Page {
         rows: rows.into_iter().map(|r| r.row).collect(),
         next,

@@ -146,7 +146,7 @@ pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError>
     let f = filters(q)?;
     let mut qb = statement(q)?;
     push_page_limit(&mut qb);
-    let mut tx = ctx.begin().await?;
+    let mut tx = ctx.read().await?;
     let rows: Vec<AuditDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| {
         Cursor::new(
@@ -159,7 +159,7 @@ pub async fn page(ctx: &Ctx, q: &AuditQuery) -> Result<Page<AuditRow>, AppError>
     } else {
         None
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Page {
         rows: rows
             .into_iter()

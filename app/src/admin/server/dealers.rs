@@ -72,7 +72,7 @@ fn statement(q: &DealerQuery) -> Result<QueryBuilder<Postgres>, AppError> {
 pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppError> {
     let mut qb = statement(q)?;
     push_page_limit(&mut qb);
-    let mut tx = ctx.begin().await?;
+    let mut tx = ctx.read().await?;
     let rows: Vec<DealerDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| Cursor::new(&r.dealer_code, r.id));
     let total = if q.after.is_none() {
@@ -81,7 +81,7 @@ pub async fn list(ctx: &Ctx, q: &DealerQuery) -> Result<Page<DealerRow>, AppErro
     } else {
         None
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Page {
         rows: rows.into_iter().map(DealerRow::from).collect(),
         next,

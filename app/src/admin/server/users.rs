@@ -172,7 +172,7 @@ fn statement(ctx: &Ctx, q: &UserQuery) -> Result<QueryBuilder<Postgres>, AppErro
 pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     let mut qb = statement(ctx, q)?;
     push_page_limit(&mut qb);
-    let mut tx = ctx.begin().await?;
+    let mut tx = ctx.read().await?;
     let rows: Vec<UserDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
     let (rows, next) = split_page(rows, |r| {
         Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
@@ -200,7 +200,7 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     } else {
         None
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Page {
         rows: rows.into_iter().map(to_row).collect(),
         next,

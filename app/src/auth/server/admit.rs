@@ -16,7 +16,7 @@
 use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::access::begin_as;
+use super::access::{Reader, begin_as, read_as};
 use super::context::{AuthSession, RequestMeta, current_session, request_meta};
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
 use crate::auth::authorize::{Action, Actor, Area, Decision, Scope, authorize};
@@ -90,6 +90,12 @@ impl Ctx {
     /// Begins the request's transaction on behalf of the actor.
     pub async fn begin(&self) -> Result<Tx, AppError> {
         begin_as(&self.state.pool, &self.actor).await
+    }
+
+    /// Opens a list's reads on behalf of the actor (no transaction for manufacturer staff; see
+    /// [`read_as`]). For reads only: anything that writes begins a transaction.
+    pub async fn read(&self) -> Result<Reader, AppError> {
+        read_as(&self.state.pool, &self.actor).await
     }
 
     /// Decides on a record locked in `tx`, described by `scope`: allowed, `tx` comes back to carry

@@ -50,7 +50,7 @@ fn statement(
 #[instrument(skip(ctx, q), fields(actor = %ctx.actor.id))]
 pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     let search = search_text("q", &q.search)?;
-    let mut tx = ctx.begin().await?;
+    let mut tx = ctx.read().await?;
     let plan = match &search {
         Some(s) => {
             repo::search_plan(&mut tx, s, async |conn| {
@@ -94,7 +94,7 @@ pub async fn list(ctx: &Ctx, q: &PccQuery) -> Result<Page<PccRow>, AppError> {
     } else {
         None
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Page {
         rows: rows.into_iter().map(|r| r.row).collect(),
         next,

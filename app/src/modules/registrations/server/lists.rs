@@ -66,7 +66,7 @@ fn statement(
 pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRow>, AppError> {
     let search = search_text("q", &q.search)?;
     let dealer_text = search_text("dealer", &q.dealer)?;
-    let mut tx = ctx.begin().await?;
+    let mut tx = ctx.read().await?;
     let dealer = match &dealer_text {
         Some(text) => Some(sql::dealer_filter(&mut tx, text).await?),
         None => None,
@@ -110,7 +110,7 @@ pub async fn list(ctx: &Ctx, kind: EventKind, q: &RegQuery) -> Result<Page<RegRo
     } else {
         None
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Page {
         rows: rows.into_iter().map(|r| r.row).collect(),
         next,
