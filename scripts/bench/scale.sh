@@ -123,19 +123,24 @@ bench_scale() {
     printf 'export audit.csv at %s records, streamed: %s lines in %s s; server memory %s MB before, peak %s MB\n' \
       "$size" "$rows" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')" "$((rss_before / 1024))" "$((hwm / 1024))"
     psql -X -q "$url" -c "DELETE FROM settings WHERE category = 'exports' AND key = 'background_rows'"
+    # A reused database holds earlier runs' jobs: this run's is the newest.
+    local job="SELECT status, bytes FROM export_jobs ORDER BY created_at DESC LIMIT 1"
     t0=$(date +%s.%N)
     local answer
     answer="$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $admin" "$at/api/exports/audit.xlsx")"
     if [ "$answer" = 303 ]; then
-      until [ -n "$($q "SELECT 1 FROM export_jobs WHERE status <> 'running'")" ]; do sleep 0.5; done
+      until [ "$($q "$job" | cut -d'|' -f1)" != running ]; do sleep 0.5; done
       t1=$(date +%s.%N)
       hwm="$(awk '/VmHWM/ {print $2}' "/proc/$scale_pid/status")"
+      local status bytes
+      IFS='|' read -r status bytes < <($q "$job")
       printf 'export audit.xlsx at %s records, background job: %s after %s s, %s bytes stored; server memory peak %s MB\n' \
-        "$size" "$($q "SELECT status FROM export_jobs")" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')" \
-        "$($q "SELECT bytes FROM export_jobs")" "$((hwm / 1024))"
+        "$size" "$status" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}')" "$bytes" "$((hwm / 1024))"
     else
       printf 'export audit.xlsx at %s records: answered %s (under the background threshold)\n' "$size" "$answer"
     fi
+    # The job stored tens of megabytes: checkpoint now rather than under the lists' load.
+    psql -X -q "$url" -c "CHECKPOINT"
 
     printf '%-46s %8s %8s %8s %10s\n' "benchmark ($size records)" "clients" "p50" "p99" "req/s"
     # Search terms taken from the smaller data set, and used again on the bigger one.
