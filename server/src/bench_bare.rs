@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use app::admin::model::{UserQuery, UserRow, UserSort};
+use app::admin::server::users::UserDbRow;
 use app::auth::flags::{Action, Permissions};
 use app::auth::roles::{Role, UserType};
 use app::auth::server::access::{APP_ROLE, Reader};
@@ -228,26 +229,6 @@ pub async fn serve(pool: PgPool, addr: SocketAddr) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct UserListRow {
-    id: Uuid,
-    email: String,
-    name: String,
-    role: Role,
-    user_type: UserType,
-    dealer_id: Option<Uuid>,
-    dealer_code: Option<String>,
-    dealer_name: Option<String>,
-    designation: Option<String>,
-    is_active: bool,
-    last_login: Option<NaiveDateTime>,
-    created_at: Option<NaiveDateTime>,
-    mfa_enabled: bool,
-    perm_modules: Vec<String>,
-    perm_bits: Vec<i32>,
-    sort_key: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct UsersBody {
     query: UserQuery,
@@ -281,7 +262,7 @@ async fn users_list(
         ));
     }
     let mut tx = caller.read(&pool).await?;
-    let rows: Vec<UserListRow> = sqlx::query_as(USERS_PAGE)
+    let rows: Vec<UserDbRow> = sqlx::query_as(USERS_PAGE)
         .bind(i64::from(PAGE_SIZE) + 1)
         .fetch_all(&mut *tx)
         .await
@@ -292,33 +273,8 @@ async fn users_list(
         .await
         .map_err(failed)?;
     tx.finish().await.map_err(failed)?;
-    let (rows, next) = split_page(rows, |r| {
-        Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
-    });
-    let rows = rows
-        .into_iter()
-        .map(|r| UserRow {
-            permissions: Permissions::from_rows(
-                r.perm_modules
-                    .iter()
-                    .map(String::as_str)
-                    .zip(r.perm_bits.iter().copied()),
-            ),
-            id: r.id,
-            email: r.email,
-            name: r.name,
-            role: r.role,
-            user_type: r.user_type,
-            dealer_id: r.dealer_id,
-            dealer_code: r.dealer_code,
-            dealer_name: r.dealer_name,
-            designation: r.designation,
-            is_active: r.is_active,
-            last_login: r.last_login,
-            created_at: r.created_at,
-            mfa_enabled: r.mfa_enabled,
-        })
-        .collect();
+    let (rows, next) = split_page(rows, UserDbRow::cursor);
+    let rows = rows.into_iter().map(UserDbRow::into_row).collect();
     Ok(Json(Page {
         rows,
         next,
@@ -350,12 +306,6 @@ async fn pcc_list(
     caller.may_view(Module::DealerPcc)?;
     let dealer_filter = caller.dealer_filter();
     let (key, timestamp) = pcc::sort_key(q.sort);
-    let after = q
-        .after
-        .as_ref()
-        .map(|c| c.sort_parts(timestamp))
-        .transpose()
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
     let mut qb = QueryBuilder::<Postgres>::new(pcc::LIST_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));
     pcc::push_filters(
@@ -366,38 +316,30 @@ async fn pcc_list(
         dealer_filter,
         pcc::LIST_FROM,
     );
-    push_keyset(&mut qb, key, "p.id", timestamp, q.ascending, after);
-    push_page_limit(&mut qb);
-    let mut tx = caller.read(&pool).await?;
-    let rows: Vec<pcc::ListRow> = qb
-        .build_query_as()
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(failed)?;
-    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
-    let total = match q.after {
-        Some(_) => None,
-        None => Some(
-            capped_count(&mut tx, |qb| {
-                pcc::push_filters(
-                    qb,
-                    &q,
-                    None,
-                    SearchPlan::Walk,
-                    dealer_filter,
-                    pcc::COUNT_FROM,
-                )
-            })
-            .await
-            .map_err(failed)?,
-        ),
+    push_keyset(
+        &mut qb,
+        key,
+        "p.id",
+        timestamp,
+        q.ascending,
+        after(&q.after, timestamp)?,
+    );
+    let count = |qb: &mut QueryBuilder<Postgres>| {
+        pcc::push_filters(
+            qb,
+            &q,
+            None,
+            SearchPlan::Walk,
+            dealer_filter,
+            pcc::COUNT_FROM,
+        )
     };
-    tx.finish().await.map_err(failed)?;
-    Ok(Json(Page {
-        rows: rows.into_iter().map(|r| r.row).collect(),
-        next,
-        total,
-    }))
+    let cursor = |r: &pcc::ListRow| Cursor::new(&r.sort_key, r.row.id);
+    let page = read_page(&pool, &caller, qb, q.after.is_none(), count, cursor, |r| {
+        r.row
+    })
+    .await?;
+    Ok(Json(page))
 }
 
 #[derive(Deserialize)]
@@ -433,43 +375,73 @@ async fn registrations_list(
     caller.may_view(kind.module())?;
     let dealer_filter = caller.dealer_filter();
     let (key, timestamp) = reg::sort_key(q.sort);
-    let after = q
-        .after
-        .as_ref()
-        .map(|c| c.sort_parts(timestamp))
-        .transpose()
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
     let mut qb = QueryBuilder::<Postgres>::new(reg::row_columns(kind));
     qb.push(format_args!(", ({key})::text AS sort_key"));
     qb.push(reg::row_from(kind));
     reg::push_filters(&mut qb, kind, &q, None, false, None, dealer_filter);
-    push_keyset(&mut qb, key, "r.id", timestamp, q.ascending, after);
-    push_page_limit(&mut qb);
-    let mut tx = caller.read(&pool).await?;
-    let rows: Vec<RegListRow> = qb
+    push_keyset(
+        &mut qb,
+        key,
+        "r.id",
+        timestamp,
+        q.ascending,
+        after(&q.after, timestamp)?,
+    );
+    let from = format!(" FROM {} r", reg::cols(kind).table);
+    let count = |qb: &mut QueryBuilder<Postgres>| {
+        qb.push(from);
+        reg::push_filters(qb, kind, &q, None, false, None, dealer_filter)
+    };
+    let cursor = |r: &RegListRow| Cursor::new(&r.sort_key, r.row.id);
+    let page = read_page(&pool, &caller, qb, q.after.is_none(), count, cursor, |r| {
+        r.row
+    })
+    .await?;
+    Ok(Json(page))
+}
+
+/// A cursor's parts, or 400.
+fn after(cursor: &Option<Cursor>, timestamp: bool) -> Result<Option<(&str, Uuid)>, Refusal> {
+    cursor
+        .as_ref()
+        .map(|c| c.sort_parts(timestamp))
+        .transpose()
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+/// A module list's page: the 51 rows of `page` (its statement without the limit) read as
+/// `caller` reads, and on the `first` page the capped count over the `FROM … WHERE …` that
+/// `count` pushes. `cursor` makes the next page's cursor from the last row shown, `row` what the
+/// list shows of a row.
+async fn read_page<R, T>(
+    pool: &PgPool,
+    caller: &Caller,
+    mut page: QueryBuilder<Postgres>,
+    first: bool,
+    count: impl FnOnce(&mut QueryBuilder<Postgres>),
+    cursor: impl Fn(&R) -> Cursor,
+    row: impl FnMut(R) -> T,
+) -> Result<Page<T>, Refusal>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    push_page_limit(&mut page);
+    let mut tx = caller.read(pool).await?;
+    let rows: Vec<R> = page
         .build_query_as()
         .fetch_all(&mut *tx)
         .await
         .map_err(failed)?;
-    let (rows, next) = split_page(rows, |r| Cursor::new(&r.sort_key, r.row.id));
-    let total = match q.after {
-        Some(_) => None,
-        None => {
-            let from = format!(" FROM {} r", reg::cols(kind).table);
-            Some(
-                capped_count(&mut tx, |qb| {
-                    qb.push(from);
-                    reg::push_filters(qb, kind, &q, None, false, None, dealer_filter)
-                })
-                .await
-                .map_err(failed)?,
-            )
-        }
+    let (rows, next) = split_page(rows, cursor);
+    let total = if first {
+        Some(capped_count(&mut tx, count).await.map_err(failed)?)
+    } else {
+        None
     };
     tx.finish().await.map_err(failed)?;
-    Ok(Json(Page {
-        rows: rows.into_iter().map(|r| r.row).collect(),
+    Ok(Page {
+        rows: rows.into_iter().map(row).collect(),
         next,
         total,
-    }))
+    })
 }

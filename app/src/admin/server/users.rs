@@ -101,28 +101,36 @@ fn push_filters(
     }
 }
 
-fn to_row(r: UserDbRow) -> UserRow {
-    let permissions = Permissions::from_rows(
-        r.perm_modules
-            .iter()
-            .map(String::as_str)
-            .zip(r.perm_bits.iter().copied()),
-    );
-    UserRow {
-        id: r.id,
-        email: r.email,
-        name: r.name,
-        role: r.role,
-        user_type: r.user_type,
-        dealer_id: r.dealer_id,
-        dealer_code: r.dealer_code,
-        dealer_name: r.dealer_name,
-        designation: r.designation,
-        is_active: r.is_active,
-        last_login: r.last_login,
-        created_at: r.created_at,
-        mfa_enabled: r.mfa_enabled,
-        permissions,
+impl UserDbRow {
+    /// The cursor of the page after this row.
+    pub fn cursor(&self) -> Cursor {
+        Cursor::new(self.sort_key.as_deref().unwrap_or_default(), self.id)
+    }
+
+    /// The row as the list shows it, its module rights gathered.
+    pub fn into_row(self) -> UserRow {
+        let permissions = Permissions::from_rows(
+            self.perm_modules
+                .iter()
+                .map(String::as_str)
+                .zip(self.perm_bits.iter().copied()),
+        );
+        UserRow {
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            role: self.role,
+            user_type: self.user_type,
+            dealer_id: self.dealer_id,
+            dealer_code: self.dealer_code,
+            dealer_name: self.dealer_name,
+            designation: self.designation,
+            is_active: self.is_active,
+            last_login: self.last_login,
+            created_at: self.created_at,
+            mfa_enabled: self.mfa_enabled,
+            permissions,
+        }
     }
 }
 
@@ -174,9 +182,7 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     push_page_limit(&mut qb);
     let mut tx = ctx.read().await?;
     let rows: Vec<UserDbRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    let (rows, next) = split_page(rows, |r| {
-        Cursor::new(r.sort_key.as_deref().unwrap_or_default(), r.id)
-    });
+    let (rows, next) = split_page(rows, UserDbRow::cursor);
     let total = if q.after.is_none() {
         let search = search_text("q", &q.search)?;
         let dealer = search_text("dealer", &q.dealer)?;
@@ -202,7 +208,7 @@ pub async fn list(ctx: &Ctx, q: &UserQuery) -> Result<Page<UserRow>, AppError> {
     };
     tx.finish().await?;
     Ok(Page {
-        rows: rows.into_iter().map(to_row).collect(),
+        rows: rows.into_iter().map(UserDbRow::into_row).collect(),
         next,
         total,
     })
@@ -256,7 +262,7 @@ impl ListExport for UserExport {
     }
 
     fn cells(&self, row: UserDbRow) -> Vec<Cell> {
-        let r = to_row(row);
+        let r = row.into_row();
         let rights: Vec<String> = Module::ALL
             .into_iter()
             .filter(|m| !r.permissions.get(*m).is_empty())
@@ -289,7 +295,7 @@ pub async fn row(conn: &mut PgConnection, id: Uuid) -> Result<UserRow, AppError>
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(to_row(r))
+    Ok(r.into_row())
 }
 
 /// Serialises every change that could leave no active super admin (the key is arbitrary but fixed).
