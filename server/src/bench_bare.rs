@@ -6,7 +6,8 @@
 //!
 //! 1. looks the session up by the cookie's token hash (the app's session query: user, dealer,
 //!    timeouts, permissions) and refuses an expired session, an inactive account or dealer, or a
-//!    caller who may not view the list;
+//!    caller whom the app's `authorize` does not let view the list (whose answer also gives a
+//!    dealer user's dealer filter);
 //! 2. reads the 51 rows of the page and, on a first page, the capped count (every time, where the
 //!    app keeps big counts), as the app's `read_as` reads: a dealer user's in a transaction under
 //!    the application role with their dealer declared, so row-level security applies;
@@ -25,9 +26,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use app::admin::model::{UserQuery, UserRow, UserSort};
 use app::admin::server::users::UserDbRow;
-use app::auth::flags::{Action, Permissions};
+use app::auth::authorize::{Action, Actor, Area, Permissions, Scope, authorize};
 use app::auth::roles::{Role, UserType};
-use app::auth::server::access::{APP_ROLE, Reader};
+use app::auth::server::access::{Reader, read_as};
 use app::auth::server::cookie::token_from_header;
 use app::dealers::DealerStatus;
 use app::list::sql::{SearchPlan, capped_count, push_keyset, push_page_limit, split_page};
@@ -80,12 +81,6 @@ const USERS_PAGE: &str = "SELECT u.id, u.email::text AS email, u.name::text AS n
 const USERS_COUNT: &str = "SELECT count(*) FROM (SELECT 1 FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id \
      WHERE true LIMIT $1) capped";
 
-/// The row-level security declaration of `app::auth::server::access::begin_as`.
-const DEALER_SCOPE: &str = "SELECT set_config('role', $1, true) AS role, \
-     set_config('app.scope', 'dealer', true) AS scope, \
-     set_config('app.dealer_id', $2, true) AS dealer, \
-     set_config('app.user_id', $3, true) AS user";
-
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     user_id: Uuid,
@@ -104,51 +99,21 @@ struct SessionRow {
     perm_bits: Vec<i32>,
 }
 
-/// The signed-in caller of a request.
-struct Caller {
-    id: Uuid,
-    role: Role,
-    user_type: UserType,
-    dealer_id: Option<Uuid>,
-    permissions: Permissions,
+/// What the app's `authorize` answers for viewing `area`: the dealer filter a list applies, or
+/// 403 with its reason.
+fn may_view(actor: &Actor, area: Area) -> Result<Option<Uuid>, Refusal> {
+    let decision = authorize(actor, Action::View, area, Scope::Any);
+    if decision.allowed {
+        Ok(decision.dealer_filter)
+    } else {
+        Err((StatusCode::FORBIDDEN, decision.reason))
+    }
 }
 
-impl Caller {
-    /// Refuses a caller who may not view `module`'s records.
-    fn may_view(&self, module: Module) -> Result<(), Refusal> {
-        if self.permissions.allows(module, Action::View) {
-            Ok(())
-        } else {
-            Err((StatusCode::FORBIDDEN, format!("may not view {module:?}")))
-        }
-    }
-
-    /// The dealer a dealer user's lists are narrowed to (manufacturer staff see every dealer's).
-    fn dealer_filter(&self) -> Option<Uuid> {
-        match self.user_type {
-            UserType::Dealer => self.dealer_id,
-            UserType::Manufacturer => None,
-        }
-    }
-
-    /// Opens the request's reads as the app's `read_as` does: a dealer user's in a transaction
-    /// under the application role, with their dealer declared for row-level security; manufacturer
-    /// staff's on a plain pooled connection.
-    async fn read(&self, pool: &PgPool) -> Result<Reader, Refusal> {
-        if self.user_type == UserType::Manufacturer {
-            return Ok(Reader::Plain(pool.acquire().await.map_err(failed)?));
-        }
-        let mut tx = pool.begin().await.map_err(failed)?;
-        let dealer = self.dealer_id.map(|d| d.to_string()).unwrap_or_default();
-        sqlx::query(DEALER_SCOPE)
-            .bind(APP_ROLE)
-            .bind(dealer)
-            .bind(self.id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(failed)?;
-        Ok(Reader::Scoped(tx))
-    }
+/// Opens the request's reads as the app does (`read_as`: a dealer user's under row-level
+/// security).
+async fn read(pool: &PgPool, actor: &Actor) -> Result<Reader, Refusal> {
+    read_as(pool, actor).await.map_err(failed)
 }
 
 fn failed(e: impl std::fmt::Display) -> Refusal {
@@ -163,7 +128,7 @@ fn bad_request(what: &str) -> Refusal {
 }
 
 /// The caller of the session whose token the request's cookie carries, if it is still open.
-async fn caller(pool: &PgPool, headers: &HeaderMap) -> Result<Caller, Refusal> {
+async fn caller(pool: &PgPool, headers: &HeaderMap) -> Result<Actor, Refusal> {
     let token = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -195,11 +160,13 @@ async fn caller(pool: &PgPool, headers: &HeaderMap) -> Result<Caller, Refusal> {
     {
         return Err((StatusCode::UNAUTHORIZED, "session over".into()));
     }
-    Ok(Caller {
+    Ok(Actor {
         id: session.user_id,
         role: session.role,
         user_type: session.user_type,
         dealer_id: session.dealer_id,
+        active: session.user_active,
+        dealer_active: session.dealer_status.is_none_or(DealerStatus::is_active),
         permissions: Permissions::from_rows(
             session
                 .perm_modules
@@ -254,6 +221,7 @@ async fn users_list(
         return Err(bad_request("the users list's first page by name"));
     }
     let caller = caller(&pool, &headers).await?;
+    may_view(&caller, Area::Users)?;
     // A manufacturer admin's list leaves super admins out: a different statement.
     if caller.role != Role::SuperAdmin {
         return Err((
@@ -261,7 +229,7 @@ async fn users_list(
             "the bare users list is a super admin's".into(),
         ));
     }
-    let mut tx = caller.read(&pool).await?;
+    let mut tx = read(&pool, &caller).await?;
     let rows: Vec<UserDbRow> = sqlx::query_as(USERS_PAGE)
         .bind(i64::from(PAGE_SIZE) + 1)
         .fetch_all(&mut *tx)
@@ -303,8 +271,7 @@ async fn pcc_list(
         return Err(bad_request("the applications list"));
     }
     let caller = caller(&pool, &headers).await?;
-    caller.may_view(Module::DealerPcc)?;
-    let dealer_filter = caller.dealer_filter();
+    let dealer_filter = may_view(&caller, Area::Module(Module::DealerPcc))?;
     let (key, timestamp) = pcc::sort_key(q.sort);
     let mut qb = QueryBuilder::<Postgres>::new(pcc::LIST_COLUMNS);
     qb.push(format_args!(", ({key})::text AS sort_key"));
@@ -372,8 +339,7 @@ async fn registrations_list(
         return Err(bad_request("the registrations list"));
     }
     let caller = caller(&pool, &headers).await?;
-    caller.may_view(kind.module())?;
-    let dealer_filter = caller.dealer_filter();
+    let dealer_filter = may_view(&caller, Area::Module(kind.module()))?;
     let (key, timestamp) = reg::sort_key(q.sort);
     let mut qb = QueryBuilder::<Postgres>::new(reg::row_columns(kind));
     qb.push(format_args!(", ({key})::text AS sort_key"));
@@ -415,7 +381,7 @@ fn after(cursor: &Option<Cursor>, timestamp: bool) -> Result<Option<(&str, Uuid)
 /// list shows of a row.
 async fn read_page<R, T>(
     pool: &PgPool,
-    caller: &Caller,
+    caller: &Actor,
     mut page: QueryBuilder<Postgres>,
     first: bool,
     count: impl FnOnce(&mut QueryBuilder<Postgres>),
@@ -426,7 +392,7 @@ where
     R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
     push_page_limit(&mut page);
-    let mut tx = caller.read(pool).await?;
+    let mut tx = read(pool, caller).await?;
     let rows: Vec<R> = page
         .build_query_as()
         .fetch_all(&mut *tx)

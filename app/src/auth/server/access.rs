@@ -88,7 +88,7 @@ impl Reader {
 /// Opens a list's reads on behalf of `actor` (see [`Reader`]). A page and its count need no
 /// common snapshot: the count is a figure kept while it holds anyway ([`crate::list::counts`]).
 /// Manufacturer staff's reads skip `BEGIN` and `COMMIT`, two of a list request's four round
-/// trips to the database: on two cores the round trips' wake-ups cost more than the statements.
+/// trips to the database.
 pub async fn read_as(pool: &PgPool, actor: &Actor) -> Result<Reader, AppError> {
     match actor.user_type {
         UserType::Dealer => Ok(Reader::Scoped(begin_as(pool, actor).await?)),
