@@ -27,6 +27,7 @@ use anyhow::Context;
 use app::admin::model::{UserQuery, UserRow, UserSort};
 use app::admin::server::users::UserDbRow;
 use app::auth::authorize::{Action, Actor, Area, Permissions, Scope, authorize};
+use app::auth::flags::ModuleGrant;
 use app::auth::roles::{Role, UserType};
 use app::auth::server::access::{Reader, read_as};
 use app::auth::server::cookie::token_from_header;
@@ -58,9 +59,8 @@ const SESSION: &str = "SELECT s.id, s.user_id, s.login_at, s.last_seen_at, s.exp
        (SELECT value FROM settings WHERE category = $2 AND key = $3) AS idle, \
        (SELECT value FROM settings WHERE category = $4 AND key = $5) AS absolute, \
        (SELECT value FROM settings WHERE category = $6 AND key = $7) AS mfa_roles, \
-       ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_modules, \
-       ARRAY(SELECT permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve) \
-               FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_bits \
+       ARRAY(SELECT ROW(ma.module, permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve))::module_grant \
+               FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS grants \
   FROM session_logs s JOIN users u ON u.id = s.user_id LEFT JOIN dealers d ON d.id = u.dealer_id \
  WHERE s.token_hash = $1 AND s.is_active IS TRUE";
 
@@ -71,9 +71,8 @@ const USERS_PAGE: &str = "SELECT u.id, u.email::text AS email, u.name::text AS n
      d.dealer_name::text AS dealer_name, u.designation::text AS designation, \
      COALESCE(u.is_active, false) AS is_active, u.last_login, u.created_at, \
      (u.mfa_enabled_at IS NOT NULL) AS mfa_enabled, \
-     ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_modules, \
-     ARRAY(SELECT permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve) \
-             FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_bits, \
+     ARRAY(SELECT ROW(ma.module, permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve))::module_grant \
+             FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS grants, \
      (lower(u.name::text))::text AS sort_key \
      FROM users u LEFT JOIN dealers d ON d.id = u.dealer_id WHERE true \
      ORDER BY lower(u.name::text) ASC, u.id ASC LIMIT $1";
@@ -95,8 +94,7 @@ struct SessionRow {
     dealer_status: Option<DealerStatus>,
     idle: Option<String>,
     absolute: Option<String>,
-    perm_modules: Vec<String>,
-    perm_bits: Vec<i32>,
+    grants: Vec<ModuleGrant>,
 }
 
 /// What the app's `authorize` answers for viewing `area`: the dealer filter a list applies, or
@@ -167,13 +165,7 @@ async fn caller(pool: &PgPool, headers: &HeaderMap) -> Result<Actor, Refusal> {
         dealer_id: session.dealer_id,
         active: session.user_active,
         dealer_active: session.dealer_status.is_none_or(DealerStatus::is_active),
-        permissions: Permissions::from_rows(
-            session
-                .perm_modules
-                .iter()
-                .map(String::as_str)
-                .zip(session.perm_bits.iter().copied()),
-        ),
+        permissions: Permissions::from_grants(&session.grants),
     })
 }
 

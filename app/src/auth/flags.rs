@@ -154,6 +154,20 @@ impl FlagSet {
     }
 }
 
+/// One `module_access` row as the queries read a user's rights, all of them in one array:
+/// `ARRAY(SELECT ROW(ma.module, permission_bits(…))::module_grant FROM module_access ma
+/// WHERE ma.user_id = u.id ORDER BY ma.module)` (the row type and the index that answers it
+/// alone are in migration 20261211000001).
+#[cfg(feature = "ssr")]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "module_grant")]
+pub struct ModuleGrant {
+    /// The module's key (`module_access.module`).
+    pub module: String,
+    /// The five flags, bit 0 view … bit 4 approve (`permission_bits`).
+    pub bits: i32,
+}
+
 /// A user's flags in every module.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -186,6 +200,12 @@ impl Permissions {
             }
         }
         permissions
+    }
+
+    /// The permissions from a user's `module_access` rows as [`ModuleGrant`]s.
+    #[cfg(feature = "ssr")]
+    pub fn from_grants(grants: &[ModuleGrant]) -> Self {
+        Self::from_rows(grants.iter().map(|g| (g.module.as_str(), g.bits)))
     }
 
     /// Whether `action` is held in `module`.

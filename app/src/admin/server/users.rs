@@ -11,6 +11,7 @@ use crate::audit::AuditEntity;
 use crate::auth::authorize::{
     Action, Actor, Area, Permissions, Scope, TargetUser, UserChange, authorize, roles_out_of_reach,
 };
+use crate::auth::flags::ModuleGrant;
 use crate::auth::roles::{Role, UserType};
 use crate::auth::server::session;
 use crate::auth::server::{Ctx, Tx};
@@ -39,8 +40,7 @@ pub struct UserDbRow {
     last_login: Option<chrono::NaiveDateTime>,
     created_at: Option<chrono::NaiveDateTime>,
     mfa_enabled: bool,
-    perm_modules: Vec<String>,
-    perm_bits: Vec<i32>,
+    grants: Vec<ModuleGrant>,
     sort_key: Option<String>,
 }
 
@@ -49,9 +49,8 @@ const USER_COLUMNS: &str = "SELECT u.id, u.email::text AS email, u.name::text AS
      d.dealer_name::text AS dealer_name, u.designation::text AS designation, \
      COALESCE(u.is_active, false) AS is_active, u.last_login, u.created_at, \
      (u.mfa_enabled_at IS NOT NULL) AS mfa_enabled, \
-     ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_modules, \
-     ARRAY(SELECT permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve) \
-             FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS perm_bits";
+     ARRAY(SELECT ROW(ma.module, permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve))::module_grant \
+             FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS grants";
 
 /// The sort expression of an order, and whether its cursor key is a timestamp. Each expression
 /// matches an index of migration 5.
@@ -109,12 +108,7 @@ impl UserDbRow {
 
     /// The row as the list shows it, its module rights gathered.
     pub fn into_row(self) -> UserRow {
-        let permissions = Permissions::from_rows(
-            self.perm_modules
-                .iter()
-                .map(String::as_str)
-                .zip(self.perm_bits.iter().copied()),
-        );
+        let permissions = Permissions::from_grants(&self.grants);
         UserRow {
             id: self.id,
             email: self.email,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::context::{AuthSession, RequestMeta};
 use super::tokens;
 use crate::audit::{self, AuditAction, AuditEntity, AuditEntry};
+use crate::auth::flags::ModuleGrant;
 use crate::auth::model::{AccessStage, CurrentUser, SessionSummary};
 use crate::auth::roles::{Role, UserType};
 use crate::dealers::DealerStatus;
@@ -146,9 +147,8 @@ async fn resolve_with(
                   (SELECT value FROM settings WHERE category = $2 AND key = $3) AS idle,
                   (SELECT value FROM settings WHERE category = $4 AND key = $5) AS absolute,
                   (SELECT value FROM settings WHERE category = $6 AND key = $7) AS mfa_roles,
-                  ARRAY(SELECT ma.module::text FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_modules!",
-                  ARRAY(SELECT permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve)
-                          FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "perm_bits!"
+                  ARRAY(SELECT ROW(ma.module, permission_bits(ma.can_view, ma.can_create, ma.can_edit, ma.can_delete, ma.can_approve))::module_grant
+                          FROM module_access ma WHERE ma.user_id = u.id ORDER BY ma.module) AS "grants!: Vec<ModuleGrant>"
              FROM session_logs s
              JOIN users u ON u.id = s.user_id
              LEFT JOIN dealers d ON d.id = u.dealer_id
@@ -224,12 +224,7 @@ async fn resolve_with(
             dealer_id: row.dealer_id,
             mfa_enabled: row.mfa_enabled,
             stage,
-            permissions: crate::auth::authorize::Permissions::from_rows(
-                row.perm_modules
-                    .iter()
-                    .map(String::as_str)
-                    .zip(row.perm_bits.iter().copied()),
-            ),
+            permissions: crate::auth::authorize::Permissions::from_grants(&row.grants),
         },
     }))
 }
