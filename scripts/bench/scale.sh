@@ -147,6 +147,8 @@ bench_scale() {
     if [ "$size" = "$small" ]; then
       number_prefix="$($q "SELECT left(application_number, length(application_number) - 3) FROM dealer_pcc
                             WHERE application_number IS NOT NULL ORDER BY application_number DESC LIMIT 1")"
+      reg_prefix="$($q "SELECT left(registration_number, length(registration_number) - 3) FROM api_registrations
+                         ORDER BY registration_number DESC LIMIT 1")"
       surname="$($q "SELECT lower(split_part(employee_name, ' ', 2)) FROM api_registrations
                       GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")"
     fi
@@ -174,6 +176,8 @@ bench_scale() {
       "{\"kind\":\"api\",\"query\":{\"search\":\"\",\"dealer\":\"\",\"sort\":\"updated\",\"ascending\":false,\"after\":\"$cursor\"}}" \
       "$admin" /api/registrations/list
     scale_twin "API registrations: dealer user" 16 "$reg" "$dealer" /api/registrations/list
+    OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY='{"kind":"api","query":{"search":"'"$reg_prefix"'","dealer":"","sort":"updated","ascending":false}}' \
+      scale_run "API registrations: number search" 16 scripts/bench/post_json.lua "$at/api/registrations/list"
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY='{"kind":"api","query":{"search":"'"$surname"'","dealer":"","sort":"updated","ascending":false}}' \
       scale_run "API registrations: person search" 16 scripts/bench/post_json.lua "$at/api/registrations/list"
     OAP_BENCH_COOKIE="$admin" OAP_BENCH_BODY="{\"kind\":\"api\",\"query\":{\"search\":\"\",\"dealer\":\"$dealer_code\",\"sort\":\"updated\",\"ascending\":false}}" \
@@ -190,7 +194,7 @@ bench_scale() {
   printf '\n%-46s %10s %10s %7s\n' "p50 at 16 clients" "$small" "$big" "ratio"
   for label in "PCC list: first page" "PCC list: page at 90%" "PCC list: number search" "PCC list: one dealer" \
     "PCC list: dealer user" "API registrations: first page" "API registrations: page at 90%" \
-    "API registrations: person search" "API registrations: one dealer"; do
+    "API registrations: number search" "API registrations: person search" "API registrations: one dealer"; do
     local a b
     a="$(to_ms "${scale_p50s["$small:$label"]}")"
     b="$(to_ms "${scale_p50s["$big:$label"]}")"
