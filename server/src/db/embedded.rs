@@ -304,18 +304,7 @@ impl EmbeddedPostgres {
     /// cluster for running and refuse to start it. A live postmaster of this cluster is never
     /// touched.
     fn clear_stale_lock(&self) -> Result<(), EmbeddedError> {
-        let locks = [
-            self.cluster_dir.join("postmaster.pid"),
-            self.socket_dir.join(format!(".s.PGSQL.{SOCKET_PORT}.lock")),
-        ];
-        for lock in locks {
-            let Ok(text) = std::fs::read_to_string(&lock) else {
-                continue;
-            };
-            let pid = text
-                .lines()
-                .next()
-                .and_then(|l| l.trim().parse::<i32>().ok());
+        for (lock, pid) in self.lock_holders() {
             if pid.is_some_and(|pid| !works_in(pid, &self.cluster_dir)) {
                 tracing::warn!(
                     pid,
@@ -328,13 +317,40 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
+    /// The lock files there are (`postmaster.pid`, the socket's), each with the process number
+    /// on its first line.
+    fn lock_holders(&self) -> Vec<(PathBuf, Option<i32>)> {
+        [
+            self.cluster_dir.join("postmaster.pid"),
+            self.socket_dir.join(format!(".s.PGSQL.{SOCKET_PORT}.lock")),
+        ]
+        .into_iter()
+        .filter_map(|lock| {
+            let text = std::fs::read_to_string(&lock).ok()?;
+            let pid = text
+                .lines()
+                .next()
+                .and_then(|l| l.trim().parse::<i32>().ok());
+            Some((lock, pid))
+        })
+        .collect()
+    }
+
     /// Waits (up to [`LEFTOVER_WAIT`]) for the processes of a crashed postmaster to exit: they do
     /// once they notice it is gone, and PostgreSQL refuses to start while they hold its shared
-    /// memory.
+    /// memory. A postmaster killed a moment ago counts too while it is still exiting: its working
+    /// directory is already unreadable, so it would be taken for a live one and its lock kept,
+    /// and once it is a zombie PostgreSQL takes that lock for a running server.
     async fn await_leftovers(&self) {
         let deadline = tokio::time::Instant::now() + LEFTOVER_WAIT;
         loop {
-            let left = processes_working_in(&self.cluster_dir);
+            let mut left = processes_working_in(&self.cluster_dir);
+            left.extend(
+                self.lock_holders()
+                    .into_iter()
+                    .filter_map(|(_, pid)| pid)
+                    .filter(|&pid| matches!(inspect(pid), Process::Postgres { cwd: None })),
+            );
             if left.is_empty() {
                 return;
             }
